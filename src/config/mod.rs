@@ -1,0 +1,271 @@
+//! `.gitops-guard.yaml`: loading, validation and the resolved [`Settings`] the engine uses.
+//!
+//! Unknown keys and bad values are errors that name the file, line and column. Each rule
+//! family owns its section in a file of its own (`images.rs`, `layout.rs`, `fix.rs`).
+
+mod fix;
+mod images;
+mod layout;
+
+pub use fix::FixConfig;
+pub use images::ImagesConfig;
+pub use layout::LayoutConfig;
+
+use crate::finding::Severity;
+use crate::rules;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The name of the configuration file at the repository root.
+pub const FILE_NAME: &str = ".gitops-guard.yaml";
+
+/// The file as written by the user.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    /// Per-rule level by code or name: `off`, `error`, `warning` or `info`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, String>,
+    /// Paths (globs, relative to the repository root) never scanned.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Files larger than this are skipped with a warning (bytes, or `10MiB`, `512KiB`).
+    #[serde(default)]
+    pub max_file_size: Option<ByteSize>,
+    #[serde(default)]
+    pub images: ImagesConfig,
+    #[serde(default)]
+    pub layout: LayoutConfig,
+    #[serde(default)]
+    pub fix: FixConfig,
+}
+
+/// A byte count written as a number or with a unit suffix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub u64);
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            N(u64),
+            S(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::N(n) => Ok(ByteSize(n)),
+            Raw::S(s) => parse_size(&s).map(ByteSize).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "invalid size `{s}`: use a number of bytes or a unit such as 512KiB, 10MiB"
+                ))
+            }),
+        }
+    }
+}
+
+fn parse_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1024,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+/// A configuration error with the location it refers to.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}{location}: {message}")]
+pub struct ConfigError {
+    pub path: String,
+    pub location: String,
+    pub message: String,
+}
+
+/// The resolved settings: defaults, then the file, then command-line flags.
+#[derive(Debug)]
+pub struct Settings {
+    /// Effective severity per rule code; `None` means the rule is off.
+    levels: BTreeMap<&'static str, Option<Severity>>,
+    pub exclude: globset::GlobSet,
+    pub max_file_size: u64,
+    pub images: ImagesConfig,
+    pub layout: LayoutConfig,
+    pub fix: FixConfig,
+    /// Where the configuration came from, if anywhere.
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::resolve(ConfigFile::default(), None).unwrap_or_else(|_| unreachable!())
+    }
+}
+
+impl Settings {
+    /// Reads `path` (a `.gitops-guard.yaml`).
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            path: shown.clone(),
+            location: String::new(),
+            message: format!("cannot read the configuration: {e}"),
+        })?;
+        Settings::from_text(&text, Some(path))
+    }
+
+    /// Parses configuration text (used for the file and for tests).
+    pub fn from_text(text: &str, path: Option<&Path>) -> Result<Settings, ConfigError> {
+        let shown = path
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| FILE_NAME.to_string());
+        let file: ConfigFile = if text.trim().is_empty() {
+            ConfigFile::default()
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| {
+                let location = e
+                    .location()
+                    .map(|l| format!(":{}:{}", l.line(), l.column()))
+                    .unwrap_or_default();
+                ConfigError {
+                    path: shown.clone(),
+                    location,
+                    message: first_line(&e.to_string()),
+                }
+            })?
+        };
+        Settings::resolve(file, path).map_err(|message| ConfigError {
+            path: shown,
+            location: String::new(),
+            message,
+        })
+    }
+
+    fn resolve(file: ConfigFile, path: Option<&Path>) -> Result<Settings, String> {
+        let mut levels: BTreeMap<&'static str, Option<Severity>> = rules::RULES
+            .iter()
+            .map(|r| (r.code(), Some(r.default_severity())))
+            .collect();
+        for (key, level) in &file.rules {
+            let rule = rules::lookup(key).ok_or_else(|| {
+                format!("unknown rule `{key}` in `rules` (see `gitops-guard rules`)")
+            })?;
+            let value = match level.as_str() {
+                "off" | "false" => None,
+                "on" | "true" => Some(rule.default_severity()),
+                other => Some(Severity::parse(other).ok_or_else(|| {
+                    format!(
+                        "invalid level `{other}` for rule {}: use off, error, warning or info",
+                        rule.code()
+                    )
+                })?),
+            };
+            levels.insert(rule.code(), value);
+        }
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in &file.exclude {
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("invalid exclude pattern `{pattern}`: {e}"))?;
+            builder.add(glob);
+        }
+        let exclude = builder
+            .build()
+            .map_err(|e| format!("invalid exclude patterns: {e}"))?;
+        file.images.validate()?;
+        file.layout.validate()?;
+        file.fix.validate()?;
+        Ok(Settings {
+            levels,
+            exclude,
+            max_file_size: file
+                .max_file_size
+                .map(|b| b.0)
+                .unwrap_or(10 * 1024 * 1024),
+            images: file.images,
+            layout: file.layout,
+            fix: file.fix,
+            source: path.map(Path::to_path_buf),
+        })
+    }
+
+    /// The effective severity of a rule, or `None` when it is off.
+    pub fn level(&self, code: &str) -> Option<Severity> {
+        self.levels.get(code).copied().flatten()
+    }
+
+    /// Turns a rule on or off (command-line `--select` / `--ignore`).
+    pub fn set_level(&mut self, code: &'static str, level: Option<Severity>) {
+        self.levels.insert(code, level);
+    }
+
+    /// Whether `path` is excluded by configuration.
+    pub fn is_excluded(&self, path: &str) -> bool {
+        self.exclude.is_match(path)
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).to_string()
+}
+
+/// The commented default file written by `gitops-guard init`.
+pub fn default_file_text() -> String {
+    let mut out = String::from(
+        "# gitops-guard configuration. `gitops-guard rules` lists the rules and\n\
+         # `gitops-guard rule CODE` documents one.\n\n\
+         # Per-rule level: off, error, warning or info. Rules not listed keep their default.\n\
+         rules: {}\n",
+    );
+    out.push_str("#  GG101: error\n#  GG203: warning\n\n");
+    out.push_str(
+        "# Paths never scanned (globs relative to the repository root).\nexclude: []\n\n\
+         # Files above this size are skipped with a warning.\nmax-file-size: 10MiB\n",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10MiB"), Some(10 * 1024 * 1024));
+        assert_eq!(parse_size("512 KiB"), Some(512 * 1024));
+        assert_eq!(parse_size("7"), Some(7));
+        assert_eq!(parse_size("ten"), None);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let err = Settings::from_text("rules: {}\nbogus: 1\n", None).unwrap_err();
+        assert!(err.location.starts_with(":2:"), "{err}");
+        assert!(err.message.contains("bogus"), "{err}");
+    }
+
+    #[test]
+    fn rule_levels() {
+        let s = Settings::from_text("rules:\n  GG101: warning\n  secret-generator-literal: off\n", None)
+            .unwrap();
+        assert_eq!(s.level("GG101"), Some(Severity::Warning));
+        assert_eq!(s.level("GG102"), None);
+        let err = Settings::from_text("rules:\n  GG999: off\n", None).unwrap_err();
+        assert!(err.message.contains("GG999"));
+    }
+
+    #[test]
+    fn default_text_parses() {
+        Settings::from_text(&default_file_text(), None).unwrap();
+    }
+}

@@ -1,0 +1,11 @@
+//! gitops-guard: keeps a GitOps repository clean at commit time.
+//!
+//! The pipeline: `source` reads exactly what the commit will contain, `manifest` parses it
+//! into documents with byte spans, `rules` turn documents into findings, `engine` runs the
+//! rules (and suppressions) over every file, `report` renders findings, `fix` rewrites files.
+
+pub mod config;
+pub mod finding;
+pub mod manifest;
+pub mod rules;
+pub mod source;

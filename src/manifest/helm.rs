@@ -1,0 +1,1 @@
+//! Tolerant reading of Helm/Go templates.

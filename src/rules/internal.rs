@@ -1,0 +1,193 @@
+//! Findings about the scan itself: files that cannot be read as manifests, and suppressions.
+//! The engine produces most of these; they are rules so that they have codes, levels and docs.
+
+use super::{Ctx, File, FileKind, Rule};
+use crate::finding::{Finding, Severity};
+
+/// GG001 invalid-yaml: a YAML/JSON file or document that does not parse. Docs: [`INVALID_YAML_DOC`].
+pub struct InvalidYaml;
+
+pub const INVALID_YAML_DOC: &str = r#"## What it does
+Reports a staged YAML or JSON file (or one document of a multi-document file) that does not
+parse, or that is not valid UTF-8.
+
+## Why is this bad?
+A file that does not parse cannot be applied, and cannot be checked: a Secret inside it would
+go unnoticed. Helm chart templates (`templates/`, or text with `{{ }}`) are read tolerantly
+and never reported here.
+
+## Example
+```yaml
+apiVersion: v1
+kind: ConfigMap
+data: {a: 1
+```
+
+Use instead:
+```yaml
+apiVersion: v1
+kind: ConfigMap
+data: {a: "1"}
+```
+"#;
+
+impl Rule for InvalidYaml {
+    fn code(&self) -> &'static str {
+        "GG001"
+    }
+    fn name(&self) -> &'static str {
+        "invalid-yaml"
+    }
+    fn summary(&self) -> &'static str {
+        "a YAML/JSON file or document does not parse"
+    }
+    fn doc(&self) -> &'static str {
+        INVALID_YAML_DOC
+    }
+    fn applies_to(&self, kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
+        matches!(kind, FileKind::Yaml | FileKind::Json)
+    }
+    fn check(&self, file: &File, _ctx: &Ctx, out: &mut Vec<Finding>) {
+        for doc in file.docs {
+            // Templates are not YAML until rendered: never a flood of parse errors for them.
+            if doc.templated {
+                continue;
+            }
+            if let Some(err) = &doc.error {
+                let what = if file.docs.len() > 1 {
+                    format!("document {} does not parse: {}", doc.index + 1, err.message)
+                } else {
+                    format!("does not parse: {}", err.message)
+                };
+                out.push(
+                    Finding::new(self, file.path, err.span.clone(), what).with_help(
+                        "fix the syntax; the other documents and files were still checked",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// GG003 file-too-large. Docs: [`FILE_TOO_LARGE_DOC`].
+pub struct FileTooLarge;
+
+pub const FILE_TOO_LARGE_DOC: &str = r#"## What it does
+Reports a staged file above the size limit (`max-file-size`, default 10 MiB). The file is not
+scanned, and the report says so: nothing is skipped silently.
+
+## Why is this bad?
+Manifests are small; a huge file is usually a mistake (a dump, an archive), and scanning it
+would slow every commit.
+
+## Example
+A 50 MiB `cluster-dump.yaml` staged by accident.
+
+Use instead: keep it out of git, or raise `max-file-size` in `.gitops-guard.yaml`.
+"#;
+
+impl Rule for FileTooLarge {
+    fn code(&self) -> &'static str {
+        "GG003"
+    }
+    fn name(&self) -> &'static str {
+        "file-too-large"
+    }
+    fn summary(&self) -> &'static str {
+        "a staged file is over the size limit and was not scanned"
+    }
+    fn doc(&self) -> &'static str {
+        FILE_TOO_LARGE_DOC
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn applies_to(&self, _kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
+        false
+    }
+    fn check(&self, _file: &File, _ctx: &Ctx, _out: &mut Vec<Finding>) {}
+}
+
+/// GG004 unused-suppression. Docs: [`UNUSED_SUPPRESSION_DOC`].
+pub struct UnusedSuppression;
+
+pub const UNUSED_SUPPRESSION_DOC: &str = r#"## What it does
+Reports a suppression (`# gitops-guard: ignore[CODE]` comment or
+`ignore-check.gitops-guard.io/<rule>` annotation) that suppresses nothing.
+
+## Why is this bad?
+A stale suppression hides the next real problem at that place. Like ruff's RUF100.
+
+## Example
+```yaml
+# gitops-guard: ignore[GG101] legacy
+apiVersion: v1
+kind: ConfigMap
+```
+
+Use instead: delete the comment.
+"#;
+
+impl Rule for UnusedSuppression {
+    fn code(&self) -> &'static str {
+        "GG004"
+    }
+    fn name(&self) -> &'static str {
+        "unused-suppression"
+    }
+    fn summary(&self) -> &'static str {
+        "a suppression comment or annotation matches no finding"
+    }
+    fn doc(&self) -> &'static str {
+        UNUSED_SUPPRESSION_DOC
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn applies_to(&self, _kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
+        false
+    }
+    fn check(&self, _file: &File, _ctx: &Ctx, _out: &mut Vec<Finding>) {}
+}
+
+/// GG005 invalid-suppression. Docs: [`INVALID_SUPPRESSION_DOC`].
+pub struct InvalidSuppression;
+
+pub const INVALID_SUPPRESSION_DOC: &str = r#"## What it does
+Reports a suppression comment that names an unknown rule code or is malformed.
+
+## Why is this bad?
+A typo in a suppression silently suppresses nothing, or worse, hides the wrong rule.
+
+## Example
+```yaml
+# gitops-guard: ignore[GG1O1] typo: letter O
+```
+
+Use instead:
+```yaml
+# gitops-guard: ignore[GG101] values come from the sealed store
+```
+"#;
+
+impl Rule for InvalidSuppression {
+    fn code(&self) -> &'static str {
+        "GG005"
+    }
+    fn name(&self) -> &'static str {
+        "invalid-suppression"
+    }
+    fn summary(&self) -> &'static str {
+        "a suppression names an unknown rule or is malformed"
+    }
+    fn doc(&self) -> &'static str {
+        INVALID_SUPPRESSION_DOC
+    }
+    fn default_severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn applies_to(&self, _kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
+        false
+    }
+    fn check(&self, _file: &File, _ctx: &Ctx, _out: &mut Vec<Finding>) {}
+}

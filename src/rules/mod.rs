@@ -1,0 +1,162 @@
+//! The rules: one file each, a stable code, and a doc comment that is the user documentation.
+//!
+//! A rule sees one [`File`] at a time (with its parsed documents) and a [`Ctx`] with the
+//! resolved settings and a read-only view of the whole repository. Rules never print; they
+//! push [`Finding`]s. Codes are never reused: `GG0xx` for the tool itself, `GG1xx` secrets,
+//! `GG2xx` unpinned artifacts, `GG3xx` layout.
+
+mod internal;
+mod raw_secret;
+mod secret_generator_literal;
+
+pub use internal::{FileTooLarge, InvalidSuppression, InvalidYaml, UnusedSuppression};
+pub use raw_secret::sensitive_spans;
+
+use crate::config::Settings;
+use crate::finding::{Finding, Severity};
+use crate::manifest::Document;
+
+/// What kind of content a file holds, decided from its path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Yaml,
+    Json,
+    Dockerfile,
+    Other,
+}
+
+impl FileKind {
+    pub fn of(path: &str) -> FileKind {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            FileKind::Yaml
+        } else if lower.ends_with(".json") {
+            FileKind::Json
+        } else if lower == "dockerfile"
+            || lower.starts_with("dockerfile.")
+            || lower.ends_with(".dockerfile")
+            || lower == "containerfile"
+            || lower.starts_with("containerfile.")
+        {
+            FileKind::Dockerfile
+        } else {
+            FileKind::Other
+        }
+    }
+}
+
+/// One file as the rules see it.
+pub struct File<'a> {
+    pub path: &'a str,
+    pub text: &'a str,
+    pub kind: FileKind,
+    /// Parsed documents (empty unless the file is YAML or JSON).
+    pub docs: &'a [Document],
+}
+
+/// Read-only access to the rest of the repository (the index, or the commit being scanned).
+pub trait RepoView: Sync {
+    /// Every path in the index / commit.
+    fn paths(&self) -> &[String];
+    /// The content at `path`, if present and readable.
+    fn read(&self, path: &str) -> Option<std::sync::Arc<Vec<u8>>>;
+}
+
+/// An empty repository view, for unit tests and stdin.
+pub struct NoRepo;
+
+impl RepoView for NoRepo {
+    fn paths(&self) -> &[String] {
+        &[]
+    }
+    fn read(&self, _path: &str) -> Option<std::sync::Arc<Vec<u8>>> {
+        None
+    }
+}
+
+/// Everything a rule may consult besides the file itself.
+pub struct Ctx<'a> {
+    pub settings: &'a Settings,
+    pub repo: &'a dyn RepoView,
+}
+
+/// A rule. See `raw_secret.rs` for the model to follow.
+pub trait Rule: Sync {
+    /// Stable code, e.g. `GG101`.
+    fn code(&self) -> &'static str;
+    /// Stable kebab-case name, e.g. `raw-secret`.
+    fn name(&self) -> &'static str;
+    /// One line for `gitops-guard rules`.
+    fn summary(&self) -> &'static str;
+    /// The full documentation (What it does / Why is this bad? / Example / Use instead / Fix).
+    fn doc(&self) -> &'static str;
+    fn default_severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn fixable(&self) -> bool {
+        false
+    }
+    /// Whether the rule may report anything for this file; lets the engine skip parsing.
+    fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool;
+    fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in code order. A test keeps codes unique and sorted.
+pub const RULES: &[&dyn Rule] = &[
+    &InvalidYaml,
+    &FileTooLarge,
+    &UnusedSuppression,
+    &InvalidSuppression,
+    &raw_secret::RawSecret,
+    &secret_generator_literal::SecretGeneratorLiteral,
+];
+
+/// Looks a rule up by code (`GG101`) or name (`raw-secret`), case-insensitively.
+pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| {
+        r.code().eq_ignore_ascii_case(code_or_name) || r.name().eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+/// True when `haystack` contains `needle` (a cheap prefilter before parsing).
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
+    memchr::memmem::find(haystack, needle.as_bytes()).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_documented() {
+        let codes: Vec<_> = RULES.iter().map(|r| r.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "rule codes must be unique and in order");
+        for rule in RULES {
+            let doc = rule.doc();
+            for section in ["## What it does", "## Why is this bad?", "## Example"] {
+                assert!(doc.contains(section), "{} lacks `{section}`", rule.code());
+            }
+            assert!(
+                rule.name()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
+                "{} name must be kebab-case",
+                rule.code()
+            );
+        }
+    }
+
+    #[test]
+    fn file_kinds() {
+        assert_eq!(FileKind::of("a/b.YAML"), FileKind::Yaml);
+        assert_eq!(FileKind::of("x.json"), FileKind::Json);
+        assert_eq!(FileKind::of("svc/Dockerfile.prod"), FileKind::Dockerfile);
+        assert_eq!(FileKind::of("build.dockerfile"), FileKind::Dockerfile);
+        assert_eq!(FileKind::of("Containerfile"), FileKind::Dockerfile);
+        assert_eq!(FileKind::of("notes.txt"), FileKind::Other);
+    }
+}

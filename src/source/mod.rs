@@ -1,0 +1,134 @@
+//! Where bytes come from: the git index (staged content, exactly what the commit will
+//! contain), every index entry (`--all`), explicit paths, or the commits of a range.
+//!
+//! Invariants: content is always read from git objects, never from the working tree; paths
+//! are repository-relative with `/`; nothing is skipped silently (every skip is recorded).
+
+mod classify;
+mod index;
+
+pub use index::Repo;
+
+/// Where a candidate's bytes were read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The index git will commit (honours `GIT_INDEX_FILE`).
+    Index,
+    /// A commit (hex id), for `--range` and `pre-receive`.
+    Commit(String),
+}
+
+/// A file to scan.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Repository-relative path with `/`, lossily decoded for display and matching.
+    pub path: String,
+    /// The path exactly as git stores it (may be non-UTF-8).
+    pub raw_path: Vec<u8>,
+    pub bytes: Vec<u8>,
+    pub origin: Origin,
+    /// The blob id of the content.
+    pub oid: String,
+    /// The index entry mode (e.g. 0o100644, 0o100755).
+    pub mode: u32,
+}
+
+/// Why an index entry was not scanned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    Submodule,
+    Symlink,
+    LfsPointer,
+    GitCrypt,
+    IntentToAdd,
+    Binary,
+    /// Over the size limit: reported as a warning finding, never silently.
+    TooLarge { size: u64, limit: u64 },
+    /// An unmerged (conflict) entry; the commit cannot happen until it is resolved.
+    Conflict,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Submodule => f.write_str("submodule (gitlink)"),
+            SkipReason::Symlink => f.write_str("symbolic link"),
+            SkipReason::LfsPointer => f.write_str("Git LFS pointer"),
+            SkipReason::GitCrypt => f.write_str("git-crypt ciphertext"),
+            SkipReason::IntentToAdd => f.write_str("intent-to-add entry (no content staged)"),
+            SkipReason::Binary => f.write_str("binary content"),
+            SkipReason::TooLarge { size, limit } => {
+                write!(f, "{size} bytes, over the size limit of {limit} bytes")
+            }
+            SkipReason::Conflict => f.write_str("unmerged (conflicted) entry"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: SkipReason,
+}
+
+/// A file that could not be read: reported, and the run exits 2.
+#[derive(Debug, Clone)]
+pub struct ReadError {
+    pub path: String,
+    pub message: String,
+}
+
+/// What to scan.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// Entries the index adds or changes relative to HEAD (all entries on an unborn HEAD).
+    Staged,
+    /// Every index entry.
+    All,
+    /// Index entries at or below these paths (relative to the current directory).
+    Paths(Vec<std::path::PathBuf>),
+    /// Files added or changed by each commit of a revision range (`BASE..HEAD`).
+    Range(String),
+}
+
+/// Limits applied while reading.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_file_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_size: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// The result of reading a selection.
+#[derive(Debug, Default)]
+pub struct ScanSet {
+    pub candidates: Vec<Candidate>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<ReadError>,
+    /// Every path in the index (or in the last commit of a range): the whole picture that
+    /// cross-file rules (layout, CRD scopes, version stream) need.
+    pub all_paths: Vec<String>,
+}
+
+/// Errors opening or reading the repository as a whole (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("not inside a git repository (searched from {cwd}): {source}")]
+    NotARepo { cwd: String, source: git2::Error },
+    #[error("the repository has no working tree and no index to scan (bare repository); use `gitops-guard pre-receive` or `--range` there")]
+    Bare,
+    #[error("cannot read the git index: {0}")]
+    Index(git2::Error),
+    #[error("invalid revision range `{range}`: {source}")]
+    Range { range: String, source: git2::Error },
+    #[error("path `{0}` is outside the repository")]
+    OutsideRepo(String),
+    #[error("git error: {0}")]
+    Git(#[from] git2::Error),
+}
