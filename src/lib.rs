@@ -5,7 +5,10 @@
 //! rules (and suppressions) over every file, `report` renders findings, `fix` rewrites files.
 
 pub mod config;
+pub mod engine;
 pub mod finding;
 pub mod manifest;
+pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;

@@ -1,1 +1,252 @@
-fn main() {}
+//! The command line. Parses arguments, loads settings, and hands off to the library.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use gitops_guard::config::{self, Settings};
+use gitops_guard::report::{self, Format};
+use gitops_guard::source::{Limits, Repo, Selection};
+use gitops_guard::{engine, rules};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Keeps a GitOps repository clean at commit time: no raw Secrets, no unpinned artifacts,
+/// no files off the canonical layout.
+#[derive(Parser)]
+#[command(name = "gitops-guard", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check what the commit will contain (the staged content); exit 1 on findings.
+    Check(CheckArgs),
+    /// List the rules.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Show a rule's documentation.
+    Rule {
+        /// A code (GG101) or name (raw-secret).
+        code: String,
+    },
+    /// Write a commented default .gitops-guard.yaml at the repository root.
+    Init {
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Only these paths (files or folders; their staged content). Default: everything the
+    /// index adds or changes relative to HEAD.
+    paths: Vec<PathBuf>,
+    /// Scan every file in the index, not only the staged changes (for CI).
+    #[arg(long, conflicts_with_all = ["paths", "range"])]
+    all: bool,
+    /// Scan what every commit in a revision range adds or changes (`BASE..HEAD`).
+    #[arg(long, value_name = "BASE..HEAD", conflicts_with = "paths")]
+    range: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Configuration file (default: .gitops-guard.yaml at the repository root).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
+    /// Only these rules (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    select: Vec<String>,
+    /// Turn these rules off (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    ignore: Vec<String>,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Also say what was skipped and allowed, and why.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Run on one thread (results are identical; for debugging and benchmarks).
+    #[arg(long, hide = true)]
+    serial: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            // A closed pipe (`| head`) is not an error worth a message (ripgrep does the same).
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::from(0);
+            }
+            eprintln!("gitops-guard: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => {
+            let mut out = std::io::stdout().lock();
+            match format {
+                Format::Json => {
+                    let list: Vec<_> = rules::RULES
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "code": r.code(),
+                                "name": r.name(),
+                                "summary": r.summary(),
+                                "severity": r.default_severity().as_str(),
+                                "fixable": r.fixable(),
+                            })
+                        })
+                        .collect();
+                    serde_json::to_writer_pretty(&mut out, &list)?;
+                    writeln!(out)?;
+                }
+                _ => {
+                    for r in rules::RULES {
+                        let fix = if r.fixable() { " (fixable)" } else { "" };
+                        writeln!(
+                            out,
+                            "{}  {:<26} {:<8} {}{fix}",
+                            r.code(),
+                            r.name(),
+                            r.default_severity().as_str(),
+                            r.summary()
+                        )?;
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Rule { code } => {
+            let rule = rules::lookup(&code)
+                .with_context(|| format!("no rule `{code}`; `gitops-guard rules` lists them"))?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "# {} {}\n\n{}\n",
+                rule.code(),
+                rule.name(),
+                rule.summary()
+            )?;
+            writeln!(
+                out,
+                "Default level: {}{}\n",
+                rule.default_severity().as_str(),
+                if rule.fixable() {
+                    "; fixable with `--fix`"
+                } else {
+                    ""
+                }
+            )?;
+            write!(out, "{}", rule.doc())?;
+            Ok(0)
+        }
+        Command::Init { force } => {
+            let repo = Repo::open()?;
+            let root = repo
+                .workdir()
+                .context("the repository has no working tree to write a configuration into")?;
+            let path = root.join(config::FILE_NAME);
+            if path.exists() && !force {
+                anyhow::bail!(
+                    "{} already exists; use --force to overwrite it",
+                    path.display()
+                );
+            }
+            std::fs::write(&path, config::default_file_text())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(0)
+        }
+    }
+}
+
+fn load_settings(args: &CheckArgs, repo: &Repo) -> Result<Settings> {
+    let mut settings = if args.isolated {
+        Settings::default()
+    } else if let Some(path) = &args.config {
+        Settings::load(path)?
+    } else {
+        match repo.workdir().map(|w| w.join(config::FILE_NAME)) {
+            Some(path) if path.is_file() => Settings::load(&path)?,
+            _ => Settings::default(),
+        }
+    };
+    let codes = |names: &[String]| -> Result<Vec<&'static str>> {
+        names
+            .iter()
+            .map(|n| {
+                rules::lookup(n)
+                    .map(|r| r.code())
+                    .with_context(|| format!("unknown rule `{n}` (see `gitops-guard rules`)"))
+            })
+            .collect()
+    };
+    if !args.select.is_empty() {
+        let keep = codes(&args.select)?;
+        for r in rules::RULES {
+            if !keep.contains(&r.code()) {
+                settings.set_level(r.code(), None);
+            }
+        }
+    }
+    for code in codes(&args.ignore)? {
+        settings.set_level(code, None);
+    }
+    Ok(settings)
+}
+
+fn check(args: CheckArgs) -> Result<u8> {
+    let repo = Repo::open()?;
+    let settings = load_settings(&args, &repo)?;
+    let selection = if let Some(range) = &args.range {
+        Selection::Range(range.clone())
+    } else if args.all {
+        Selection::All
+    } else if !args.paths.is_empty() {
+        Selection::Paths(args.paths.clone())
+    } else {
+        Selection::Staged
+    };
+    let limits = Limits {
+        max_file_size: settings.max_file_size,
+    };
+    let set = repo.collect(&selection, &limits)?;
+    let view = repo.view(&selection)?;
+    let outcome = engine::scan(set, &settings, &view, args.serial);
+    if args.verbose {
+        let mut err = std::io::stderr().lock();
+        for s in &outcome.skipped {
+            writeln!(err, "skipped {}: {}", s.path, s.reason)?;
+        }
+        for note in outcome.files.iter().flat_map(|f| &f.notes) {
+            writeln!(err, "allowed {note}")?;
+        }
+    }
+    let color = args.format == Format::Human
+        && std::env::var_os("NO_COLOR").is_none()
+        && std::io::stdout().is_terminal();
+    let mut out = std::io::stdout().lock();
+    report::write(&mut out, &outcome, args.format, color)?;
+    out.flush()?;
+    let code = outcome.exit_code();
+    Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}

@@ -188,10 +188,7 @@ impl Settings {
         Ok(Settings {
             levels,
             exclude,
-            max_file_size: file
-                .max_file_size
-                .map(|b| b.0)
-                .unwrap_or(10 * 1024 * 1024),
+            max_file_size: file.max_file_size.map(|b| b.0).unwrap_or(10 * 1024 * 1024),
             images: file.images,
             layout: file.layout,
             fix: file.fix,
@@ -256,8 +253,11 @@ mod tests {
 
     #[test]
     fn rule_levels() {
-        let s = Settings::from_text("rules:\n  GG101: warning\n  secret-generator-literal: off\n", None)
-            .unwrap();
+        let s = Settings::from_text(
+            "rules:\n  GG101: warning\n  secret-generator-literal: off\n",
+            None,
+        )
+        .unwrap();
         assert_eq!(s.level("GG101"), Some(Severity::Warning));
         assert_eq!(s.level("GG102"), None);
         let err = Settings::from_text("rules:\n  GG999: off\n", None).unwrap_err();

@@ -148,6 +148,9 @@ pub struct ParseOptions {
     pub alias_budget: usize,
     /// Maximum nesting depth of collections.
     pub max_depth: usize,
+    /// Treat every document as a template (files under a chart's `templates/` folder):
+    /// read tolerantly and never report parse errors.
+    pub tolerant: bool,
 }
 
 impl Default for ParseOptions {
@@ -156,6 +159,7 @@ impl Default for ParseOptions {
             json: false,
             alias_budget: 100_000,
             max_depth: 256,
+            tolerant: false,
         }
     }
 }
@@ -167,10 +171,8 @@ pub fn objects(root: &Node) -> Vec<&Node> {
         .get("kind")
         .and_then(Node::as_str)
         .is_some_and(|k| k == "List" || (k.ends_with("List") && root.get("items").is_some()));
-    if is_list {
-        if let Some(items) = root.get("items").and_then(Node::as_seq) {
-            return items.iter().filter(|n| n.as_map().is_some()).collect();
-        }
+    if let Some(items) = root.get("items").and_then(Node::as_seq).filter(|_| is_list) {
+        return items.iter().filter(|n| n.as_map().is_some()).collect();
     }
     if root.as_map().is_some() {
         vec![root]

@@ -141,7 +141,10 @@ pub struct RawSecretInfo<'a> {
     pub excluded: bool,
     /// Keys (of `data` and `stringData`) whose value is set, with the span of each key node.
     pub value_keys: Vec<(String, Range<usize>)>,
+    /// The `data` and `stringData` mappings, for `--fix`.
+    #[allow(dead_code)]
     pub data: Option<&'a Node>,
+    #[allow(dead_code)]
     pub string_data: Option<&'a Node>,
 }
 
@@ -185,6 +188,17 @@ impl<'a> RawSecretInfo<'a> {
             string_data,
         })
     }
+}
+
+/// Names of the Secrets that hold values but are allowed by the Jenkins X opt-out annotation.
+pub fn allowed_secrets(docs: &[Document]) -> Vec<String> {
+    docs.iter()
+        .filter_map(|d| d.root.as_ref())
+        .flat_map(objects)
+        .filter_map(RawSecretInfo::of)
+        .filter(|s| s.excluded && !s.value_keys.is_empty())
+        .map(|s| s.name)
+        .collect()
 }
 
 /// A `kind: Secret` of the core API group (`apiVersion: v1`, or no apiVersion at all).
@@ -232,10 +246,12 @@ fn unparsed_value_spans(body: &str, base: usize) -> Vec<Range<usize>> {
     let mut offset = 0;
     for line in body.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);
-        let start = content
-            .find(": ")
-            .map(|i| i + 2)
-            .or_else(|| content.trim_start().starts_with("- ").then(|| content.find("- ").unwrap_or(0) + 2));
+        let start = content.find(": ").map(|i| i + 2).or_else(|| {
+            content
+                .trim_start()
+                .starts_with("- ")
+                .then(|| content.find("- ").unwrap_or(0) + 2)
+        });
         if let Some(s) = start {
             if s < content.len() {
                 spans.push(base + offset + s..base + offset + content.len());

@@ -40,6 +40,11 @@ impl Repo {
         Ok(ScanSet::default())
     }
 
+    /// A view of the whole index (or commit) for cross-file rules.
+    pub fn view(&self, _sel: &Selection) -> Result<crate::rules::NoRepo, SourceError> {
+        Ok(crate::rules::NoRepo)
+    }
+
     /// The content of `path` in the index (or `None`), for cross-file lookups such as the
     /// version stream or CRDs; never used for the files being scanned.
     pub fn index_content(&self, _path: &str) -> Option<Vec<u8>> {

@@ -43,7 +43,10 @@ pub enum SkipReason {
     IntentToAdd,
     Binary,
     /// Over the size limit: reported as a warning finding, never silently.
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     /// An unmerged (conflict) entry; the commit cannot happen until it is resolved.
     Conflict,
 }
@@ -121,7 +124,9 @@ pub struct ScanSet {
 pub enum SourceError {
     #[error("not inside a git repository (searched from {cwd}): {source}")]
     NotARepo { cwd: String, source: git2::Error },
-    #[error("the repository has no working tree and no index to scan (bare repository); use `gitops-guard pre-receive` or `--range` there")]
+    #[error(
+        "the repository has no working tree and no index to scan (bare repository); use `gitops-guard pre-receive` or `--range` there"
+    )]
     Bare,
     #[error("cannot read the git index: {0}")]
     Index(git2::Error),

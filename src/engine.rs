@@ -1,0 +1,314 @@
+//! The engine: runs every enabled rule over every candidate file, applies suppressions and
+//! levels, computes positions, and prepares redacted text for display.
+//!
+//! Invariants: findings come out sorted by (path, offset, code); the text handed to reports
+//! has every secret value masked (same length, so spans stay valid); per-file work is
+//! independent, so files are processed in parallel and the result equals a serial run.
+
+use crate::config::Settings;
+use crate::finding::{Finding, LineIndex, Severity};
+use crate::manifest::{self, Document, ParseOptions};
+use crate::rules::{self, Ctx, File, FileKind, RepoView, Rule};
+use crate::source::{ReadError, ScanSet, SkipReason, Skipped};
+use crate::suppress::{self, Suppression};
+use rayon::prelude::*;
+use std::ops::Range;
+
+/// The findings of one file, and its text with secret values masked.
+#[derive(Debug)]
+pub struct FileResult {
+    pub path: String,
+    pub findings: Vec<Finding>,
+    /// The file text with every secret value replaced by `*` (same byte length); `None` when
+    /// the file had no findings or is not text.
+    pub display_text: Option<String>,
+    /// Informational notes for `--verbose` (e.g. a Secret allowed by its opt-out annotation).
+    pub notes: Vec<String>,
+}
+
+/// The result of a whole run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub files: Vec<FileResult>,
+    pub errors: Vec<ReadError>,
+    pub skipped: Vec<Skipped>,
+    pub files_scanned: usize,
+}
+
+impl Outcome {
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.files.iter().flat_map(|f| f.findings.iter())
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings().filter(|f| f.severity == severity).count()
+    }
+
+    /// 0 clean, 1 error findings, 2 a file could not be read.
+    pub fn exit_code(&self) -> u8 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.count(Severity::Error) > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Scans a whole selection. `serial` forces one thread (used to prove parallel == serial).
+pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool) -> Outcome {
+    let ctx = Ctx { settings, repo };
+    let mut skipped = Vec::new();
+    let mut too_large = Vec::new();
+    for s in set.skipped {
+        if settings.is_excluded(&s.path) {
+            continue;
+        }
+        if let SkipReason::TooLarge { size, limit } = s.reason {
+            too_large.push((s.path.clone(), size, limit));
+        }
+        skipped.push(s);
+    }
+    let candidates: Vec<_> = set
+        .candidates
+        .into_iter()
+        .filter(|c| !settings.is_excluded(&c.path))
+        .collect();
+    let files_scanned = candidates.len();
+    let work = |c: &crate::source::Candidate| scan_file(&c.path, &c.bytes, &ctx);
+    let mut files: Vec<FileResult> = if serial {
+        candidates.iter().map(work).collect()
+    } else {
+        candidates.par_iter().map(work).collect()
+    };
+    for (path, size, limit) in too_large {
+        if let Some(level) = settings.level(rules::FileTooLarge.code()) {
+            let mut f = Finding::new(
+                &rules::FileTooLarge,
+                &path,
+                0..0,
+                format!("not scanned: {size} bytes is over the size limit of {limit} bytes"),
+            )
+            .with_help(
+                "raise `max-file-size` in .gitops-guard.yaml to scan it, or keep it out of git",
+            );
+            f.severity = level;
+            f.start = crate::finding::Position { line: 1, column: 1 };
+            f.end = f.start;
+            files.push(FileResult {
+                path,
+                findings: vec![f],
+                display_text: None,
+                notes: Vec::new(),
+            });
+        }
+    }
+    files.retain(|f| !f.findings.is_empty() || !f.notes.is_empty());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Outcome {
+        files,
+        errors: set.errors,
+        skipped,
+        files_scanned,
+    }
+}
+
+/// Whether a path lies in a Helm chart's `templates/` folder (read tolerantly).
+fn is_chart_template(path: &str) -> bool {
+    path.starts_with("templates/") || path.contains("/templates/")
+}
+
+/// Parses a YAML/JSON file into documents.
+pub fn parse(path: &str, text: &str, kind: FileKind) -> Vec<Document> {
+    let opts = ParseOptions {
+        json: kind == FileKind::Json,
+        tolerant: is_chart_template(path),
+        ..ParseOptions::default()
+    };
+    manifest::parse_stream(text, &opts)
+}
+
+/// Runs the rules over one file.
+pub fn scan_file(path: &str, bytes: &[u8], ctx: &Ctx) -> FileResult {
+    let kind = FileKind::of(path);
+    let active: Vec<(&dyn Rule, Severity)> = rules::RULES
+        .iter()
+        .filter_map(|r| ctx.settings.level(r.code()).map(|lvl| (*r, lvl)))
+        .filter(|(r, _)| r.applies_to(kind, path, bytes))
+        .collect();
+    let mut result = FileResult {
+        path: path.to_string(),
+        findings: Vec::new(),
+        display_text: None,
+        notes: Vec::new(),
+    };
+    if active.is_empty() {
+        return result;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            if let Some(level) = ctx.settings.level(rules::InvalidYaml.code()) {
+                let at = e.valid_up_to();
+                let mut f = Finding::new(
+                    &rules::InvalidYaml,
+                    path,
+                    at..at,
+                    format!("is not valid UTF-8 (first invalid byte at offset {at}); it cannot be checked"),
+                )
+                .with_help("save the file as UTF-8");
+                f.severity = level;
+                let prefix = String::from_utf8_lossy(&bytes[..at]);
+                let idx = LineIndex::new(&prefix);
+                f.start = idx.position(&prefix, prefix.len());
+                f.end = f.start;
+                result.findings.push(f);
+            }
+            return result;
+        }
+    };
+    let docs = if matches!(kind, FileKind::Yaml | FileKind::Json) {
+        parse(path, text, kind)
+    } else {
+        Vec::new()
+    };
+    let file = File {
+        path,
+        text,
+        kind,
+        docs: &docs,
+    };
+    let mut findings = Vec::new();
+    for (rule, level) in &active {
+        let before = findings.len();
+        rule.check(&file, ctx, &mut findings);
+        for f in &mut findings[before..] {
+            // A rule may downgrade its own finding (e.g. to info); config sets the ceiling.
+            f.severity = (*level).max(f.severity);
+        }
+    }
+    if ctx.settings.level(rules::RawSecret.code()).is_some() {
+        result.notes = rules::allowed_secrets(&docs)
+            .into_iter()
+            .map(|name| {
+                format!("{path}: Secret `{name}` allowed by `secret.jenkins-x.io/convert-exclude: \"true\"`")
+            })
+            .collect();
+    }
+    let lines = LineIndex::new(text);
+    apply_suppressions(&mut findings, text, &docs, &lines, ctx.settings, path);
+    for f in &mut findings {
+        f.start = lines.position(text, f.span.start);
+        f.end = lines.position(text, f.span.end.max(f.span.start));
+    }
+    findings.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
+    if !findings.is_empty() {
+        result.display_text = Some(redact(text, &rules::sensitive_spans(text, &docs)));
+    }
+    result.findings = findings;
+    result
+}
+
+fn apply_suppressions(
+    findings: &mut Vec<Finding>,
+    text: &str,
+    docs: &[Document],
+    lines: &LineIndex,
+    settings: &Settings,
+    path: &str,
+) {
+    let (mut sups, mut bad) = if matches!(FileKind::of(path), FileKind::Json) {
+        (Vec::new(), Vec::new())
+    } else {
+        suppress::comments(text, docs)
+    };
+    sups.extend(suppress::annotations(docs, &mut bad));
+    if sups.is_empty() && bad.is_empty() {
+        return;
+    }
+    findings.retain(|f| {
+        let Some(rule) = rules::lookup(f.code) else {
+            return true;
+        };
+        let line = lines.position(text, f.span.start).line;
+        let mut suppressed = false;
+        for s in sups.iter_mut() {
+            if s.covers(rule, f.span.start, line) {
+                s.used = true;
+                suppressed = true;
+            }
+        }
+        !suppressed
+    });
+    if let Some(level) = settings.level(rules::UnusedSuppression.code()) {
+        for s in sups
+            .iter()
+            .filter(|s| !s.used && names_enabled_rule(s, settings))
+        {
+            let mut f = Finding::new(
+                &rules::UnusedSuppression,
+                path,
+                s.span.clone(),
+                "this suppression matches no finding",
+            )
+            .with_help("remove it");
+            f.severity = level;
+            findings.push(f);
+        }
+    }
+    if let Some(level) = settings.level(rules::InvalidSuppression.code()) {
+        for b in bad {
+            let mut f = Finding::new(
+                &rules::InvalidSuppression,
+                path,
+                b.span,
+                format!("`{}` is not a gitops-guard rule or directive", b.name),
+            )
+            .with_help("use a code or name from `gitops-guard rules`, e.g. `# gitops-guard: ignore[GG101] reason`");
+            f.severity = level;
+            findings.push(f);
+        }
+    }
+}
+
+/// A suppression for rules that are all off is not "unused": it waits for them to be on.
+fn names_enabled_rule(s: &Suppression, settings: &Settings) -> bool {
+    match &s.codes {
+        None => true,
+        Some(codes) => codes.iter().any(|c| settings.level(c).is_some()),
+    }
+}
+
+/// Masks every byte range in `spans` with `*`, keeping line breaks and byte length.
+pub fn redact(text: &str, spans: &[Range<usize>]) -> String {
+    if spans.is_empty() {
+        return text.to_string();
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for span in spans {
+        let end = span.end.min(bytes.len());
+        for b in bytes.get_mut(span.start.min(end)..end).unwrap_or_default() {
+            if *b != b'\n' && *b != b'\r' {
+                *b = b'*';
+            }
+        }
+    }
+    // Masking whole multi-byte characters keeps UTF-8 valid only if spans are on char
+    // boundaries (they are); fall back to a lossy copy rather than ever failing.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_keeps_length_and_newlines() {
+        let text = "a: secret\nb: |\n  multi\n  line\n";
+        let out = redact(text, &[3..9, 13..29]);
+        assert_eq!(out.len(), text.len());
+        assert!(!out.contains("secret") && !out.contains("multi"));
+        assert_eq!(out.lines().count(), text.lines().count());
+    }
+}

@@ -1,0 +1,187 @@
+//! Human output: a miette diagnostic per finding (code, message, code frame with labels,
+//! help), then a summary line.
+
+use crate::engine::{FileResult, Outcome};
+use crate::finding::{Finding, Severity};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+use std::fmt;
+use std::io::{self, Write};
+
+/// Adapts a [`Finding`] (and its file's redacted text) to miette.
+struct Diag<'a> {
+    finding: &'a Finding,
+    source: Option<NamedSource<String>>,
+}
+
+impl fmt::Debug for Diag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for Diag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for Diag<'_> {}
+
+impl Diagnostic for Diag<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!(
+            "{} {}",
+            self.finding.code, self.finding.rule
+        )))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        let fix = if self.finding.fixable {
+            " (fixable with `--fix`)"
+        } else {
+            ""
+        };
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(format!("{h}{fix}")) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        self.source.as_ref()?;
+        let f = self.finding;
+        let labels: Vec<LabeledSpan> = if f.labels.is_empty() {
+            // Point at the first line of the span only: a whole-object frame is noise.
+            vec![LabeledSpan::new_primary_with_span(
+                None,
+                (f.span.start, first_line_len(self.source.as_ref(), f)),
+            )]
+        } else {
+            f.labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let span = (l.span.start, l.span.end.saturating_sub(l.span.start));
+                    if i == 0 {
+                        LabeledSpan::new_primary_with_span(Some(l.text.clone()), span)
+                    } else {
+                        LabeledSpan::new_with_span(Some(l.text.clone()), span)
+                    }
+                })
+                .collect()
+        };
+        Some(Box::new(labels.into_iter()))
+    }
+}
+
+fn first_line_len(source: Option<&NamedSource<String>>, f: &Finding) -> usize {
+    let Some(src) = source else { return 0 };
+    let text = src.inner();
+    let end = f.span.end.min(text.len());
+    let start = f.span.start.min(end);
+    text.get(start..end)
+        .map(|s| s.find('\n').unwrap_or(s.len()))
+        .unwrap_or(0)
+}
+
+/// Renders one finding to a string (no trailing summary).
+pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_context_lines(1);
+    let source = file.display_text.as_ref().map(|text| {
+        NamedSource::new(
+            format!(
+                "{}:{}:{}",
+                finding.path, finding.start.line, finding.start.column
+            ),
+            text.clone(),
+        )
+    });
+    let diag = Diag { finding, source };
+    let mut out = String::new();
+    if handler.render_report(&mut out, &diag).is_err() {
+        out = format!("{}: {}\n", finding.code, finding.message);
+    }
+    // miette names the source after the span; for whole-file findings say the path.
+    if diag.source.is_none() {
+        out.push_str(&format!("  at {}\n", finding.path));
+    }
+    out
+}
+
+/// Writes every finding and the summary.
+pub fn write(out: &mut dyn Write, outcome: &Outcome, color: bool) -> io::Result<()> {
+    for file in &outcome.files {
+        for finding in &file.findings {
+            out.write_all(render(file, finding, color).as_bytes())?;
+        }
+    }
+    for e in &outcome.errors {
+        writeln!(out, "error: {}: {}", e.path, e.message)?;
+    }
+    writeln!(out, "{}", summary(outcome))
+}
+
+/// `Found 2 errors and 1 warning in 2 files (12 files scanned).`
+pub fn summary(outcome: &Outcome) -> String {
+    let errors = outcome.count(Severity::Error);
+    let warnings = outcome.count(Severity::Warning);
+    let files = outcome
+        .files
+        .iter()
+        .filter(|f| !f.findings.is_empty())
+        .count();
+    let scanned = plural(outcome.files_scanned, "file");
+    let mut s = if errors + warnings == 0 {
+        format!("No problems found ({scanned} scanned).")
+    } else {
+        format!(
+            "Found {} and {} in {} ({scanned} scanned).",
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+            plural(files, "file")
+        )
+    };
+    let fixable = outcome.findings().filter(|f| f.fixable).count();
+    if fixable > 0 {
+        s.push_str(&format!(
+            " {} fixable with `gitops-guard check --fix`.",
+            plural(fixable, "finding")
+        ));
+    }
+    if !outcome.errors.is_empty() {
+        s.push_str(&format!(
+            " {} could not be read.",
+            plural(outcome.errors.len(), "file")
+        ));
+    }
+    s
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,55 @@
+//! `--format json`: one object, stable for scripts (`version` bumps on breaking changes).
+
+use crate::engine::Outcome;
+use crate::finding::Severity;
+use serde_json::json;
+use std::io::{self, Write};
+
+/// Builds the JSON value (lines and columns are 1-based).
+pub fn value(outcome: &Outcome) -> serde_json::Value {
+    let findings: Vec<_> = outcome
+        .findings()
+        .map(|f| {
+            json!({
+                "code": f.code,
+                "rule": f.rule,
+                "severity": f.severity.as_str(),
+                "path": f.path,
+                "line": f.start.line,
+                "column": f.start.column,
+                "end_line": f.end.line,
+                "end_column": f.end.column,
+                "message": f.message,
+                "help": f.help,
+                "fixable": f.fixable,
+            })
+        })
+        .collect();
+    let errors: Vec<_> = outcome
+        .errors
+        .iter()
+        .map(|e| json!({"path": e.path, "message": e.message}))
+        .collect();
+    let skipped: Vec<_> = outcome
+        .skipped
+        .iter()
+        .map(|s| json!({"path": s.path, "reason": s.reason.to_string()}))
+        .collect();
+    json!({
+        "version": 1,
+        "findings": findings,
+        "errors": errors,
+        "skipped": skipped,
+        "summary": {
+            "files_scanned": outcome.files_scanned,
+            "findings": findings.len(),
+            "errors": outcome.count(Severity::Error),
+            "warnings": outcome.count(Severity::Warning),
+        },
+    })
+}
+
+pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &value(outcome))?;
+    writeln!(out)
+}

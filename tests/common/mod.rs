@@ -1,0 +1,151 @@
+//! Shared helpers for integration tests: a temporary git repository and the real binary.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// A temporary git repository (branch `main`, fixed identity, no global config).
+pub struct TestRepo {
+    dir: tempfile::TempDir,
+}
+
+/// Environment that must not leak from the test runner into git or the binary.
+const SCRUB: &[&str] = &[
+    "GIT_DIR",
+    "GIT_INDEX_FILE",
+    "GIT_WORK_TREE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+    "PRE_COMMIT",
+];
+
+pub fn scrubbed(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for var in SCRUB {
+        cmd.env_remove(var);
+    }
+    cmd.env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("NO_COLOR", "1")
+}
+
+impl TestRepo {
+    pub fn new() -> TestRepo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = TestRepo { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo.git(&["config", "core.autocrlf", "false"]);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Runs git in the repository root and asserts success.
+    pub fn git(&self, args: &[&str]) -> Output {
+        self.git_in(self.path(), args)
+    }
+
+    pub fn git_in(&self, cwd: &Path, args: &[&str]) -> Output {
+        let out = scrubbed(
+            std::process::Command::new("git")
+                .args(args)
+                .current_dir(cwd),
+        )
+        .output()
+        .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// Writes a file in the working tree (creating folders).
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) {
+        let path = self.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(path, content).expect("write");
+    }
+
+    /// Writes and stages a file.
+    pub fn stage(&self, rel: &str, content: impl AsRef<[u8]>) {
+        self.write(rel, content);
+        self.git(&["add", "--", rel]);
+    }
+
+    pub fn commit(&self, msg: &str) {
+        self.git(&["commit", "-q", "--no-verify", "-m", msg]);
+    }
+
+    /// The binary, run in the repository root with a clean environment.
+    pub fn cmd(&self) -> Command {
+        self.cmd_in(self.path())
+    }
+
+    pub fn cmd_in(&self, cwd: &Path) -> Command {
+        let mut std_cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-guard"));
+        scrubbed(&mut std_cmd).current_dir(cwd);
+        Command::from_std(std_cmd)
+    }
+
+    /// Runs `gitops-guard check --format json <args>` and returns (exit code, JSON).
+    pub fn check_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        run_json(self.cmd().arg("check").args(args))
+    }
+}
+
+/// Runs a prepared command that prints JSON; returns (exit code, JSON).
+pub fn run_json(cmd: &mut Command) -> (i32, serde_json::Value) {
+    let out = cmd
+        .arg("--format")
+        .arg("json")
+        .output()
+        .expect("run binary");
+    let code = out.status.code().unwrap_or(-1);
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); exit {code}\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, json)
+}
+
+/// (code, path, line) of every finding, in report order.
+pub fn findings(json: &serde_json::Value) -> Vec<(String, String, u64)> {
+    json["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["code"].as_str().unwrap_or_default().to_string(),
+                        f["path"].as_str().unwrap_or_default().to_string(),
+                        f["line"].as_u64().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Shorthand for expected findings.
+pub fn f(code: &str, path: &str, line: u64) -> (String, String, u64) {
+    (code.to_string(), path.to_string(), line)
+}
