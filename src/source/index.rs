@@ -1,27 +1,86 @@
-//! Reading from the repository with git2.
+//! Opening the repository and selecting index entries (`Staged`, `All`, `Paths`).
+//!
+//! The index is the one git will commit: [`Repo::open`] uses `open_from_env`, which honours
+//! `GIT_INDEX_FILE` (set by git for `commit -a` / `commit <path>`), `GIT_DIR` and
+//! `GIT_WORK_TREE`; `Repository::discover`/`open` would read `.git/index` instead.
+//! Content always comes from index blobs, never from the working tree.
 
-use super::{Limits, ScanSet, Selection, SourceError};
-use std::path::{Path, PathBuf};
+use super::range;
+use super::read::{self, Entry, Files, Opener, lossy};
+use super::view::TreeView;
+use super::{Limits, Origin, ScanSet, Selection, SkipReason, Skipped, SourceError};
+use git2::{
+    Delta, DiffOptions, ErrorCode, Index, IndexEntry, IndexEntryExtendedFlag, Repository,
+    RepositoryOpenFlags, Tree,
+};
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+/// Bits 12–13 of an index entry's flags hold its merge stage (0 = merged).
+const STAGE_SHIFT: u16 = 12;
+const STAGE_MASK: u16 = 0x3000;
 
 /// An opened repository, discovered the way git itself does (honouring `GIT_DIR`,
 /// `GIT_INDEX_FILE`, `GIT_WORK_TREE`, ...).
 pub struct Repo {
-    repo: git2::Repository,
+    repo: Repository,
+    /// Opens further handles on the same objects (parallel reads, views).
+    opener: Opener,
+    /// The canonical work tree root; `None` in a bare repository.
+    root: Option<PathBuf>,
+    /// The canonical directory that relative [`Selection::Paths`] are resolved against.
+    cwd: Option<PathBuf>,
 }
 
 impl Repo {
-    /// Opens the repository from the environment and the current directory.
+    /// Opens the repository from the environment and the current directory, as git does in a
+    /// hook: `GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE`, `GIT_OBJECT_DIRECTORY`, ... are
+    /// honoured, and relative [`Selection::Paths`] resolve against the current directory.
     pub fn open() -> Result<Repo, SourceError> {
-        let repo = git2::Repository::open_from_env().map_err(|source| SourceError::NotARepo {
-            cwd: std::env::current_dir()
+        let cwd = std::env::current_dir().ok();
+        let repo = Repository::open_from_env().map_err(|source| SourceError::NotARepo {
+            cwd: cwd
+                .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             source,
         })?;
-        Ok(Repo { repo })
+        Ok(Repo::new(repo, Opener::Env, cwd))
     }
 
-    pub fn git(&self) -> &git2::Repository {
+    /// Opens the repository containing `dir` as if the process ran in `dir`, without reading
+    /// the environment: for tests and embedding. `index_file` stands in for `GIT_INDEX_FILE`
+    /// (a relative path resolves against `dir`).
+    pub fn open_at(dir: &Path, index_file: Option<&Path>) -> Result<Repo, SourceError> {
+        let repo = Repository::open_ext(dir, RepositoryOpenFlags::empty(), [] as [&Path; 0])
+            .map_err(|source| SourceError::NotARepo {
+                cwd: dir.display().to_string(),
+                source,
+            })?;
+        if let Some(file) = index_file {
+            let mut index = Index::open(&dir.join(file)).map_err(SourceError::Index)?;
+            repo.set_index(&mut index).map_err(SourceError::Index)?;
+        }
+        let opener = Opener::Path(repo.path().to_path_buf());
+        Ok(Repo::new(repo, opener, Some(dir.to_path_buf())))
+    }
+
+    fn new(repo: Repository, opener: Opener, cwd: Option<PathBuf>) -> Repo {
+        // Canonical forms, so that paths given through a symlinked directory (macOS `/tmp`,
+        // a symlinked checkout) still land inside the work tree.
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let root = repo.workdir().map(canonical);
+        let cwd = cwd.as_deref().map(canonical);
+        Repo {
+            repo,
+            opener,
+            root,
+            cwd,
+        }
+    }
+
+    /// The underlying git2 repository.
+    pub fn git(&self) -> &Repository {
         &self.repo
     }
 
@@ -35,19 +94,284 @@ impl Repo {
         self.repo.commondir().to_path_buf()
     }
 
-    /// Reads the selection.
-    pub fn collect(&self, _sel: &Selection, _limits: &Limits) -> Result<ScanSet, SourceError> {
-        Ok(ScanSet::default())
+    /// The current directory relative to the work tree root, with `/` (empty at the root);
+    /// `None` in a bare repository or when the current directory is outside the work tree.
+    pub fn cwd_prefix(&self) -> Option<String> {
+        let rel = self
+            .cwd
+            .as_deref()?
+            .strip_prefix(self.root.as_deref()?)
+            .ok()?;
+        Some(lossy(&git_path_bytes(rel)))
     }
 
-    /// A view of the whole index (or commit) for cross-file rules.
-    pub fn view(&self, _sel: &Selection) -> Result<crate::rules::NoRepo, SourceError> {
-        Ok(crate::rules::NoRepo)
+    /// Reads the selection.
+    pub fn collect(&self, sel: &Selection, limits: &Limits) -> Result<ScanSet, SourceError> {
+        let mut out = match sel {
+            Selection::Range(spec) => range::collect(&self.repo, &self.opener, spec, limits)?,
+            Selection::Staged => self.collect_index(Scope::Staged, limits)?,
+            Selection::All => self.collect_index(Scope::All, limits)?,
+            Selection::Paths(paths) => {
+                let set = self.resolve_paths(paths)?;
+                self.collect_index(Scope::Paths(&set), limits)?
+            }
+        };
+        // Pre-read skips (conflicts, intent-to-add) and read skips arrive separately.
+        out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    /// A lazy, cached view of every file in the index (or, for a range, in its tip commit),
+    /// for cross-file rules. Uses the default [`Limits`]; see [`TreeView::with_limits`].
+    pub fn view(&self, sel: &Selection) -> Result<TreeView, SourceError> {
+        let files = match sel {
+            Selection::Range(spec) => {
+                let tip = range::tip_tree(&self.repo, spec)?;
+                range::tree_files(&self.repo, &tip)?
+            }
+            Selection::Staged | Selection::All | Selection::Paths(_) => {
+                self.require_workdir()?;
+                let index = self.index()?;
+                let mut files = Files::default();
+                files.paths.reserve(index.len());
+                files.blobs.reserve(index.len());
+                for entry in index.iter().filter(|e| stage(e) == 0) {
+                    let path = lossy(&entry.path);
+                    if !is_intent_to_add(&entry) && super::classify::is_regular(entry.mode) {
+                        files.blobs.push((path.clone(), entry.id));
+                    }
+                    files.paths.push(path);
+                }
+                files
+            }
+        };
+        let handle = self.opener.open()?;
+        Ok(TreeView::new(files, handle))
     }
 
     /// The content of `path` in the index (or `None`), for cross-file lookups such as the
-    /// version stream or CRDs; never used for the files being scanned.
-    pub fn index_content(&self, _path: &str) -> Option<Vec<u8>> {
-        None
+    /// version stream or CRDs; never used for the files being scanned. `None` also for
+    /// non-regular, binary, encrypted, LFS or oversized entries.
+    pub fn index_content(&self, path: &str) -> Option<Vec<u8>> {
+        let index = self.index().ok()?;
+        let entry = index.get_path(Path::new(path), 0)?;
+        if is_intent_to_add(&entry) || !super::classify::is_regular(entry.mode) {
+            return None;
+        }
+        let odb = self.repo.odb().ok()?;
+        read::read_text(&odb, entry.id, &Limits::default()).ok()
+    }
+
+    fn require_workdir(&self) -> Result<(), SourceError> {
+        if self.repo.is_bare() || self.root.is_none() {
+            return Err(SourceError::Bare);
+        }
+        Ok(())
+    }
+
+    /// The index git will commit, refreshed if the file changed since it was loaded.
+    fn index(&self) -> Result<Index, SourceError> {
+        let mut index = self.repo.index().map_err(SourceError::Index)?;
+        index.read(false).map_err(SourceError::Index)?;
+        Ok(index)
+    }
+
+    fn collect_index(&self, scope: Scope<'_>, limits: &Limits) -> Result<ScanSet, SourceError> {
+        self.require_workdir()?;
+        let index = self.index()?;
+        let mut out = ScanSet::default();
+        out.all_paths.reserve(index.len());
+        let mut stage0: Vec<IndexEntry> = Vec::with_capacity(index.len());
+        let mut conflicts: Vec<Vec<u8>> = Vec::new();
+        for entry in index.iter() {
+            if stage(&entry) != 0 {
+                // The stages of one path are adjacent in the index: record the path once.
+                if conflicts.last() != Some(&entry.path) {
+                    conflicts.push(entry.path);
+                }
+                continue;
+            }
+            out.all_paths.push(lossy(&entry.path));
+            stage0.push(entry);
+        }
+
+        let selected: Vec<IndexEntry> = match scope {
+            Scope::All => stage0,
+            Scope::Paths(set) => {
+                conflicts.retain(|p| set.matches(p));
+                stage0.retain(|e| set.matches(&e.path));
+                stage0
+            }
+            Scope::Staged => match self.head_tree()? {
+                // Unborn HEAD (no commit yet): everything in the index is new.
+                None => stage0,
+                Some(tree) => {
+                    let changed = changed_paths(&self.repo, &tree, &index)?;
+                    stage0.retain(|e| changed.contains(e.path.as_slice()));
+                    stage0
+                }
+            },
+        };
+
+        out.skipped.extend(conflicts.iter().map(|p| Skipped {
+            path: lossy(p),
+            reason: SkipReason::Conflict,
+        }));
+        let mut entries = Vec::with_capacity(selected.len());
+        for e in selected {
+            if is_intent_to_add(&e) {
+                // `git add -N`: the index holds the empty blob as a placeholder, not content.
+                out.skipped.push(Skipped {
+                    path: lossy(&e.path),
+                    reason: SkipReason::IntentToAdd,
+                });
+            } else {
+                entries.push(Entry {
+                    raw_path: e.path,
+                    oid: e.id,
+                    mode: e.mode,
+                    origin: Origin::Index,
+                });
+            }
+        }
+        read::read_entries(&self.repo, &self.opener, entries, limits, &mut out);
+        Ok(out)
+    }
+
+    /// HEAD's tree, or `None` on an unborn branch.
+    fn head_tree(&self) -> Result<Option<Tree<'_>>, SourceError> {
+        match self.repo.head() {
+            Ok(head) => Ok(Some(head.peel_to_tree()?)),
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Resolves user paths (relative to the current directory, or absolute) to
+    /// repository-relative prefixes.
+    fn resolve_paths(&self, paths: &[PathBuf]) -> Result<PathSet, SourceError> {
+        let root = self.root.as_deref().ok_or(SourceError::Bare)?;
+        let base = self.cwd.as_deref().unwrap_or(root);
+        let mut set = PathSet::default();
+        for p in paths {
+            let full = canonical_parent(&normalize(&base.join(p)));
+            let rel = full
+                .strip_prefix(root)
+                .map_err(|_| SourceError::OutsideRepo(p.display().to_string()))?;
+            let bytes = git_path_bytes(rel);
+            if bytes.is_empty() {
+                set.everything = true;
+            } else {
+                set.prefixes.insert(bytes);
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// Which index entries `collect_index` selects.
+enum Scope<'a> {
+    Staged,
+    All,
+    Paths(&'a PathSet),
+}
+
+/// Repository-relative paths (files or directories) from the command line.
+#[derive(Default)]
+struct PathSet {
+    /// The work tree root itself was given.
+    everything: bool,
+    prefixes: HashSet<Vec<u8>>,
+}
+
+impl PathSet {
+    /// Whether `path` is one of the prefixes or lies below one: checks the path and each of
+    /// its ancestors, so thousands of paths (pre-commit `--all-files`) cost one hash lookup per
+    /// path component.
+    fn matches(&self, path: &[u8]) -> bool {
+        self.everything
+            || self.prefixes.contains(path)
+            || memchr::memchr_iter(b'/', path).any(|i| self.prefixes.contains(&path[..i]))
+    }
+}
+
+/// Paths the index adds or changes relative to `tree` (never deletions). No rename detection:
+/// a rename shows up as an addition at its new path, which is the path the commit adds.
+fn changed_paths(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    index: &Index,
+) -> Result<HashSet<Vec<u8>>, SourceError> {
+    let mut opts = DiffOptions::new();
+    // Type changes as one delta at the new type rather than a delete plus an add; and never
+    // load blobs just to label them binary.
+    opts.include_typechange(true).skip_binary_check(true);
+    let diff = repo.diff_tree_to_index(Some(tree), Some(index), Some(&mut opts))?;
+    Ok(diff
+        .deltas()
+        .filter(|d| {
+            matches!(
+                d.status(),
+                Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+            )
+        })
+        .filter_map(|d| d.new_file().path_bytes().map(<[u8]>::to_vec))
+        .collect())
+}
+
+fn stage(entry: &IndexEntry) -> u16 {
+    (entry.flags & STAGE_MASK) >> STAGE_SHIFT
+}
+
+fn is_intent_to_add(entry: &IndexEntry) -> bool {
+    entry.flags_extended & IndexEntryExtendedFlag::INTENT_TO_ADD.bits() != 0
+}
+
+/// Removes `.` and resolves `..` lexically (the path may not exist).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Canonicalizes the longest existing ancestor of `path` and re-appends the rest. The last
+/// component is never resolved: a symlink committed in the repository names itself, and a
+/// deleted file has nothing to resolve.
+fn canonical_parent(path: &Path) -> PathBuf {
+    let mut tail = Vec::new();
+    let mut cur = path;
+    while let (Some(parent), Some(name)) = (cur.parent(), cur.file_name()) {
+        tail.push(name);
+        if let Ok(mut out) = std::fs::canonicalize(parent) {
+            out.extend(tail.iter().rev());
+            return out;
+        }
+        cur = parent;
+    }
+    path.to_path_buf()
+}
+
+/// A relative path as git spells it: the raw bytes, `/`-separated.
+fn git_path_bytes(rel: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        rel.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.join("/").into_bytes()
     }
 }

@@ -6,8 +6,15 @@
 
 mod classify;
 mod index;
+mod range;
+mod read;
+#[cfg(all(test, unix))]
+mod tests;
+mod view;
 
+pub use classify::classify_content;
 pub use index::Repo;
+pub use view::TreeView;
 
 /// Where a candidate's bytes were read from.
 #[derive(Debug, Clone, PartialEq, Eq)]

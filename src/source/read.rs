@@ -1,0 +1,185 @@
+//! Reading the selected blobs: mode checks, the size limit (from the object header, before
+//! anything is inflated), content classification, and the copy into a [`Candidate`].
+//!
+//! Large selections are read on the rayon pool with one repository handle per chunk, because
+//! `git2::Repository` and `Odb` are not `Sync`. Output order always equals input order.
+
+use super::classify::{classify_content, classify_mode};
+use super::{Candidate, Limits, Origin, ReadError, ScanSet, SkipReason, Skipped};
+use git2::{ObjectType, Odb, Oid, Repository};
+use rayon::prelude::*;
+use std::path::PathBuf;
+
+/// Below this many blobs the thread hand-off and the extra repository handles cost more than
+/// they save (an everyday commit touches a handful of files).
+const PARALLEL_MIN: usize = 64;
+
+/// One blob selected for reading.
+pub(crate) struct Entry {
+    pub raw_path: Vec<u8>,
+    pub oid: Oid,
+    pub mode: u32,
+    pub origin: Origin,
+}
+
+/// The files of a tree or index, for a [`super::TreeView`].
+#[derive(Default)]
+pub(crate) struct Files {
+    /// Every non-tree path.
+    pub paths: Vec<String>,
+    /// The regular files among them, with their blob ids.
+    pub blobs: Vec<(String, Oid)>,
+}
+
+/// How to open more handles on the same object database (per thread, or for a view).
+#[derive(Debug, Clone)]
+pub(crate) enum Opener {
+    /// Like the main handle: from `GIT_DIR`, `GIT_OBJECT_DIRECTORY`, ... and the current
+    /// directory. The environment holds the quarantine directories during `pre-receive`, so
+    /// reopening by path alone could miss objects there.
+    Env,
+    /// The git directory of a repository opened with [`super::Repo::open_at`].
+    Path(PathBuf),
+}
+
+impl Opener {
+    pub(crate) fn open(&self) -> Result<Repository, git2::Error> {
+        match self {
+            Opener::Env => Repository::open_from_env(),
+            Opener::Path(git_dir) => Repository::open(git_dir),
+        }
+    }
+}
+
+enum Outcome {
+    Scan(Candidate),
+    Skip(Skipped),
+    Error(ReadError),
+}
+
+/// Reads `entries` into `out`, in order.
+pub(crate) fn read_entries(
+    repo: &Repository,
+    opener: &Opener,
+    entries: Vec<Entry>,
+    limits: &Limits,
+    out: &mut ScanSet,
+) {
+    let threads = rayon::current_num_threads();
+    let outcomes: Vec<Outcome> = if entries.len() < PARALLEL_MIN || threads < 2 {
+        read_chunk(Ok(repo), entries, limits)
+    } else {
+        // A few chunks per thread balance uneven blob sizes while keeping the number of
+        // repository handles (each reads the config files) small.
+        let chunk_len = entries.len().div_ceil(threads * 4);
+        let mut chunks = Vec::with_capacity(threads * 4);
+        let mut rest = entries.into_iter();
+        loop {
+            let chunk: Vec<Entry> = rest.by_ref().take(chunk_len).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        let per_chunk: Vec<Vec<Outcome>> = chunks
+            .into_par_iter()
+            .map(|chunk| {
+                let handle = opener.open();
+                let repo = handle.as_ref().map_err(|e| e.message().to_owned());
+                read_chunk(repo, chunk, limits)
+            })
+            .collect();
+        per_chunk.into_iter().flatten().collect()
+    };
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Scan(c) => out.candidates.push(c),
+            Outcome::Skip(s) => out.skipped.push(s),
+            Outcome::Error(e) => out.errors.push(e),
+        }
+    }
+}
+
+fn read_chunk(
+    repo: Result<&Repository, String>,
+    entries: Vec<Entry>,
+    limits: &Limits,
+) -> Vec<Outcome> {
+    let odb = match repo.and_then(|r| r.odb().map_err(|e| e.message().to_owned())) {
+        Ok(odb) => odb,
+        Err(e) => {
+            let message = format!("cannot open the object database: {e}");
+            return entries
+                .into_iter()
+                .map(|entry| {
+                    Outcome::Error(ReadError {
+                        path: lossy(&entry.raw_path),
+                        message: message.clone(),
+                    })
+                })
+                .collect();
+        }
+    };
+    entries
+        .into_iter()
+        .map(|entry| read_one(&odb, entry, limits))
+        .collect()
+}
+
+fn read_one(odb: &Odb<'_>, entry: Entry, limits: &Limits) -> Outcome {
+    let path = lossy(&entry.raw_path);
+    if let Some(reason) = classify_mode(entry.mode) {
+        return Outcome::Skip(Skipped { path, reason });
+    }
+    match read_text(odb, entry.oid, limits) {
+        Ok(bytes) => Outcome::Scan(Candidate {
+            path,
+            raw_path: entry.raw_path,
+            bytes,
+            origin: entry.origin,
+            oid: entry.oid.to_string(),
+            mode: entry.mode,
+        }),
+        Err(Unreadable::Skip(reason)) => Outcome::Skip(Skipped { path, reason }),
+        Err(Unreadable::Error(message)) => Outcome::Error(ReadError { path, message }),
+    }
+}
+
+/// Why a blob's bytes are not returned.
+pub(crate) enum Unreadable {
+    Skip(SkipReason),
+    Error(String),
+}
+
+/// Reads a blob that is to be scanned as text: size-checked from the header first, so an
+/// oversized blob is never inflated.
+pub(crate) fn read_text(odb: &Odb<'_>, oid: Oid, limits: &Limits) -> Result<Vec<u8>, Unreadable> {
+    let (size, kind) = odb
+        .read_header(oid)
+        .map_err(|e| Unreadable::Error(format!("cannot read blob {oid}: {}", e.message())))?;
+    if kind != ObjectType::Blob {
+        return Err(Unreadable::Error(format!(
+            "object {oid} is a {kind}, not a blob"
+        )));
+    }
+    let size = size as u64;
+    if size > limits.max_file_size {
+        return Err(Unreadable::Skip(SkipReason::TooLarge {
+            size,
+            limit: limits.max_file_size,
+        }));
+    }
+    let object = odb
+        .read(oid)
+        .map_err(|e| Unreadable::Error(format!("cannot read blob {oid}: {}", e.message())))?;
+    let data = object.data();
+    if let Some(reason) = classify_content(data) {
+        return Err(Unreadable::Skip(reason));
+    }
+    Ok(data.to_vec())
+}
+
+/// A path for display and matching; invalid UTF-8 becomes U+FFFD.
+pub(crate) fn lossy(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw).into_owned()
+}
