@@ -5,6 +5,10 @@
 //! document's nodes lie inside the document's span; aliases are expanded under a fixed budget.
 
 mod helm;
+mod offsets;
+mod split;
+#[cfg(test)]
+mod tests;
 mod yaml;
 
 pub use yaml::parse_stream;
@@ -149,7 +153,8 @@ pub struct ParseOptions {
     /// Maximum nesting depth of collections.
     pub max_depth: usize,
     /// Treat every document as a template (files under a chart's `templates/` folder):
-    /// read tolerantly and never report parse errors.
+    /// `templated: true` even without `{{`, so it is read tolerantly and its parse errors are
+    /// never reported.
     pub tolerant: bool,
 }
 
