@@ -7,7 +7,7 @@ mod fix;
 mod images;
 mod layout;
 
-pub use fix::FixConfig;
+pub use fix::{BackendConfig, FixConfig, FixFormat, Naming, SecretStoreRef, is_dns1123_subdomain};
 pub use images::ImagesConfig;
 pub use layout::LayoutConfig;
 
