@@ -19,6 +19,8 @@ pub mod edit;
 pub mod emit;
 pub mod naming;
 pub mod secret;
+#[cfg(test)]
+pub(crate) mod testutil;
 pub mod values;
 
 use crate::config::{FixFormat, Settings};

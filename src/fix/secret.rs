@@ -535,3 +535,324 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod conversion_tests {
+    use super::*;
+    use crate::config::{Naming, Settings};
+    use crate::fix::emit;
+    use crate::fix::testutil::{crd_schema, eso_webhook_violations, node, violations};
+
+    const ESO_CRD: &str = "external-secrets.io_externalsecrets.crd.yaml";
+    const KES_CRD: &str = "kubernetes-client.io_externalsecrets.crd.yaml";
+
+    fn settings(text: &str) -> Settings {
+        Settings::from_text(text, None).unwrap()
+    }
+
+    fn convert_yaml(yaml: &str, fix: &FixConfig) -> Result<Converted, ConvertError> {
+        convert(&node(yaml), fix, None)
+    }
+
+    /// The rendered YAML text, read back by an independent YAML reader.
+    fn reread(c: &Converted) -> serde_json::Value {
+        let text = emit::to_yaml(&c.object, 0);
+        let back: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        assert_eq!(
+            back,
+            c.object.to_json(),
+            "the YAML text reads back as the object:\n{text}"
+        );
+        back
+    }
+
+    /// Secrets covering the shapes seen in real repositories.
+    const SECRETS: &[&str] = &[
+        // Opaque, data + stringData clash (stringData wins), namespace set.
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: apps}\ntype: Opaque\ndata: {password: aHVudGVyMg==, user: YWRtaW4=}\nstringData: {password: override}\n",
+        // No type, no namespace.
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: plain}\nstringData: {token: abc}\n",
+        // TLS.
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: tls-cert, namespace: ingress}\ntype: kubernetes.io/tls\ndata: {tls.crt: LS0tLS1CRUdJTg==, tls.key: LS0tLS1CRUdJTiBLRVk=}\n",
+        // Docker config JSON (key starts with a dot).
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: regcred, namespace: jx}\ntype: kubernetes.io/dockerconfigjson\ndata: {.dockerconfigjson: eyJhdXRocyI6e319}\n",
+        // Labels and annotations with values that need quoting.
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: lighthouse-hmac-token\n  namespace: jx\n  labels: {app: lighthouse, chart: \"lighthouse-0.0.633\", enabled: \"true\", port: \"8080\", empty: \"\"}\n  annotations: {meta.helm.sh/release-name: lighthouse, note: \"a: b # c\", secret.jenkins-x.io/prefix: staging}\ntype: Opaque\ndata: {hmac: c2VjcmV0}\n",
+        // Binary value, immutable, null creationTimestamp (kubectl --dry-run output).
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: keystore, namespace: apps, creationTimestamp: null}\nimmutable: true\ndata: {keystore.jks: /u3+7QAAAAI=}\n",
+        // Basic auth with many keys.
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: basic, namespace: apps}\ntype: kubernetes.io/basic-auth\nstringData: {username: u, password: p, extra_key-1.x: \"v\"}\n",
+    ];
+
+    #[test]
+    fn eso_output_validates_against_the_crd_and_webhook() {
+        let schema = crd_schema(ESO_CRD, "v1");
+        for naming in ["default", "jenkins-x"] {
+            let s = settings(&format!("fix:\n  naming: {naming}\n"));
+            for (i, yaml) in SECRETS.iter().enumerate() {
+                let c = convert_yaml(yaml, &s.fix).unwrap_or_else(|e| panic!("secret {i}: {e}"));
+                let es = reread(&c);
+                let v = violations(&schema, &es);
+                assert!(v.is_empty(), "secret {i} ({naming}): {v:#?}\n{es:#}");
+                let w = eso_webhook_violations(&es);
+                assert!(w.is_empty(), "secret {i} ({naming}): {w:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn kes_output_validates_against_the_crd() {
+        let schema = crd_schema(KES_CRD, "v1");
+        for backend in [
+            "backend-type: vault",
+            "{backend-type: gcpSecretsManager, project-id: p, unique-prefix: c}",
+            "{backend-type: azureKeyVault, key-vault-name: kv}",
+            "{backend-type: secretsManager, region: us-east-1}",
+            "{backend-type: systemManager, role-arn: 'arn:aws:iam::1:role/x', region: eu-west-1}",
+        ] {
+            let backend = if backend.starts_with('{') {
+                backend.to_string()
+            } else {
+                format!("{{{backend}}}")
+            };
+            let s = settings(&format!(
+                "fix:\n  format: kes\n  naming: jenkins-x\n  backend: {backend}\n"
+            ));
+            for (i, yaml) in SECRETS.iter().enumerate() {
+                let c = convert_yaml(yaml, &s.fix).unwrap_or_else(|e| panic!("secret {i}: {e}"));
+                let es = reread(&c);
+                let v = violations(&schema, &es);
+                assert!(v.is_empty(), "secret {i} ({backend}): {v:#?}\n{es:#}");
+            }
+        }
+    }
+
+    #[test]
+    fn strict_schema_catches_mistakes() {
+        // The validation is not vacuous: a misspelled field or a bad enum fails.
+        let schema = crd_schema(ESO_CRD, "v1");
+        let s = settings("");
+        let c = convert_yaml(SECRETS[0], &s.fix).unwrap();
+        let mut es = c.object.to_json();
+        es["spec"]["target"]["creationpolicy"] = "Owner".into();
+        assert!(!violations(&schema, &es).is_empty());
+        let mut es = c.object.to_json();
+        es["spec"]["secretStoreRef"]["kind"] = "Store".into();
+        assert!(!violations(&schema, &es).is_empty());
+        let mut es = c.object.to_json();
+        es["spec"]["data"][0]["secretKey"] = "bad key".into();
+        assert!(!violations(&schema, &es).is_empty());
+        let kes = crd_schema(KES_CRD, "v1");
+        let mut es = c.object.to_json();
+        es["spec"]["backendType"] = "vault".into();
+        assert!(!violations(&kes, &es).is_empty(), "ESO spec is not KES");
+    }
+
+    #[test]
+    fn eso_shape_and_values() {
+        let s = settings("");
+        let c = convert_yaml(SECRETS[0], &s.fix).unwrap();
+        let text = emit::to_yaml(&c.object, 0);
+        assert_eq!(
+            text,
+            "apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: db
+  namespace: apps
+spec:
+  refreshInterval: 1h
+  secretStoreRef:
+    kind: ClusterSecretStore
+    name: jx-secret-store
+  target:
+    name: db
+    creationPolicy: Owner
+    template:
+      type: Opaque
+  data:
+    - secretKey: password
+      remoteRef:
+        key: apps/db
+        property: password
+    - secretKey: user
+      remoteRef:
+        key: apps/db
+        property: user
+"
+        );
+        assert_eq!(c.values.namespace.as_deref(), Some("apps"));
+        assert_eq!(
+            c.values.values["password"],
+            StoredValue::Text("override".into())
+        );
+        assert_eq!(c.values.values["user"], StoredValue::Text("admin".into()));
+    }
+
+    #[test]
+    fn labels_annotations_type_binary_immutable() {
+        let s = settings("fix:\n  naming: jenkins-x\n");
+        let c = convert_yaml(SECRETS[4], &s.fix).unwrap();
+        let es = c.object.to_json();
+        assert_eq!(es["metadata"]["labels"]["enabled"], "true");
+        assert!(
+            es["metadata"].get("annotations").is_none(),
+            "annotations move to the template"
+        );
+        let meta = &es["spec"]["target"]["template"]["metadata"];
+        assert_eq!(meta["labels"]["port"], "8080");
+        assert_eq!(meta["annotations"]["note"], "a: b # c");
+        // The prefix annotation drives the vault path.
+        assert_eq!(
+            es["spec"]["data"][0]["remoteRef"]["key"],
+            "secret/data/staging/lighthouse/hmac/token"
+        );
+
+        let c = convert_yaml(SECRETS[5], &s.fix).unwrap();
+        let es = c.object.to_json();
+        assert_eq!(es["spec"]["target"]["immutable"], true);
+        assert_eq!(
+            es["spec"]["data"][0]["remoteRef"]["decodingStrategy"],
+            "Base64"
+        );
+        assert!(c.values.values["keystore.jks"].is_binary());
+        assert!(c.keys[0].binary);
+
+        let c = convert_yaml(SECRETS[3], &s.fix).unwrap();
+        assert_eq!(
+            c.object.to_json()["spec"]["target"]["template"]["type"],
+            "kubernetes.io/dockerconfigjson"
+        );
+        assert_eq!(
+            c.values.values[".dockerconfigjson"],
+            StoredValue::Text("{\"auths\":{}}".into())
+        );
+    }
+
+    #[test]
+    fn kes_shape_like_jx_secret_convert() {
+        // The golden example of reference §1.3 (lighthouse hmac), with a value.
+        let s = settings("fix:\n  format: kes\n  naming: jenkins-x\n");
+        let yaml = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: lighthouse-hmac-token\n  labels: {app: lighthouse-lighthouse}\ntype: Opaque\ndata: {hmac: c2VjcmV0}\n";
+        let c = convert_yaml(yaml, &s.fix).unwrap();
+        assert_eq!(
+            emit::to_yaml(&c.object, 0),
+            "apiVersion: kubernetes-client.io/v1
+kind: ExternalSecret
+metadata:
+  name: lighthouse-hmac-token
+  labels:
+    app: lighthouse-lighthouse
+spec:
+  backendType: vault
+  vaultMountPoint: kubernetes
+  vaultRole: jx-vault
+  data:
+    - name: hmac
+      key: secret/data/lighthouse/hmac/token
+      property: hmac
+  template:
+    metadata:
+      labels:
+        app: lighthouse-lighthouse
+    type: Opaque
+"
+        );
+        assert_eq!(s.fix.naming, Naming::JenkinsX);
+    }
+
+    #[test]
+    fn kes_backends_need_their_settings() {
+        let s = settings("fix:\n  format: kes\n  backend: {backend-type: gcpSecretsManager}\n");
+        let e = convert_yaml(SECRETS[1], &s.fix).unwrap_err();
+        assert!(e.0.contains("project id"), "{e}");
+        let s = settings("fix:\n  format: kes\n  backend: {backend-type: azureKeyVault}\n");
+        assert!(
+            convert_yaml(SECRETS[1], &s.fix)
+                .unwrap_err()
+                .0
+                .contains("key vault")
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_convert_faithfully() {
+        let s = settings("");
+        let cases = [
+            ("data: {a: '!!notbase64'}", "`data.a` is not valid base64"),
+            ("data: {a: aGk}", "`data.a` is not valid base64"),
+            ("stringData: {a: [1, 2]}", "`stringData.a` is not a string"),
+            ("stringData: {a: {b: c}}", "`stringData.a` is not a string"),
+            (
+                "stringData: {'bad key': v}",
+                "key `bad key` of `stringData`",
+            ),
+            ("stringData: {a: '{{ .Values.x }}'}", "template expressions"),
+            ("stringData: {}", "no keys"),
+            ("data: [a]", "`data` is not a mapping"),
+            (
+                "stringData: {a: b}\nownerReferences: []",
+                "`ownerReferences`",
+            ),
+            ("stringData: {a: b}\nimmutable: maybe", "`immutable`"),
+        ];
+        for (extra, needle) in cases {
+            let yaml = format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: x, namespace: n}}\n{extra}\n"
+            );
+            let e = convert_yaml(&yaml, &s.fix).expect_err(extra);
+            assert!(e.0.contains(needle), "{extra}: {e}");
+            for value in ["!!notbase64", "aGk", "hi"] {
+                assert!(
+                    !e.0.contains(value)
+                        || needle.contains(value)
+                        || extra.contains(&format!("{{{value}")),
+                    "{e} leaks a value"
+                );
+            }
+        }
+        let meta = [
+            (
+                "metadata: {name: x, finalizers: [a]}",
+                "`metadata.finalizers`",
+            ),
+            (
+                "metadata: {name: x, creationTimestamp: '2020-01-01T00:00:00Z'}",
+                "`metadata.creationTimestamp`",
+            ),
+            ("metadata: {namespace: n}", "no `metadata.name`"),
+            ("metadata: {name: Bad_Name}", "not a valid Kubernetes name"),
+            (
+                "metadata: {name: x, labels: {a: [1]}}",
+                "`metadata.labels.a` is not a string",
+            ),
+        ];
+        for (m, needle) in meta {
+            let yaml = format!("apiVersion: v1\nkind: Secret\n{m}\nstringData: {{k: v}}\n");
+            let e = convert_yaml(&yaml, &s.fix).expect_err(m);
+            assert!(e.0.contains(needle), "{m}: {e}");
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        // serde-saphyr refuses duplicates itself, so build the map by hand.
+        let mut obj =
+            node("apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {a: one}\n");
+        let crate::manifest::Value::Map(entries) = &mut obj.value else {
+            unreachable!()
+        };
+        let (_, sd) = entries
+            .iter_mut()
+            .find(|(k, _)| k.as_str() == Some("stringData"))
+            .unwrap();
+        let crate::manifest::Value::Map(kv) = &mut sd.value else {
+            unreachable!()
+        };
+        let dup = kv[0].clone();
+        kv.push(dup);
+        let e = convert(&obj, &settings("").fix, None).unwrap_err();
+        assert!(e.0.contains("the key `a` twice"), "{e}");
+        assert!(!e.0.contains("one"));
+    }
+}
