@@ -63,6 +63,7 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
         Mode::KeepOr(new) => existing_mode.unwrap_or(new),
         Mode::Exact(m) => m,
     };
+    remove_stale_temps(&dir, &name.to_string_lossy());
     let tmp = dir.join(format!(
         ".{}.gitops-guard-{}-{}.tmp",
         name.to_string_lossy(),
@@ -80,6 +81,35 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
     step();
     sync_dir(&dir)?;
     Ok(())
+}
+
+/// Removes temp files that a killed run left next to `name` (their process is gone).
+/// Only where `/proc` tells which processes live; elsewhere they stay (harmless).
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.gitops-guard-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(&prefix))
+            .and_then(|n| n.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !proc.join(pid.to_string()).exists() {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn write_temp(tmp: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
@@ -238,6 +268,23 @@ mod tests {
             Err(_) => assert_eq!(content, "old\n"),
         }
         assert_eq!(fs::read_dir(&sub).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_temps_of_dead_processes_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.yaml");
+        fs::write(&path, "old").unwrap();
+        // A pid above the kernel's maximum is never alive.
+        let stale = dir.path().join(".a.yaml.gitops-guard-4294967-0.tmp");
+        let other = dir.path().join(".b.yaml.gitops-guard-4294967-0.tmp");
+        fs::write(&stale, "partial").unwrap();
+        fs::write(&other, "partial").unwrap();
+        write(&path, b"new", Mode::KeepOr(0o644)).unwrap();
+        if Path::new("/proc/self").exists() {
+            assert!(!stale.exists());
+        }
+        assert!(other.exists(), "only temps of the file being written are touched");
     }
 
     #[cfg(unix)]
