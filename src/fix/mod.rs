@@ -25,7 +25,7 @@ pub mod values;
 
 use crate::config::{FixFormat, Settings};
 use crate::finding::Finding;
-use crate::manifest::{Document, Node, ParseOptions, objects, parse_stream};
+use crate::manifest::{Document, Node, objects};
 use crate::rules::{self, Ctx, File, FileKind, RepoView};
 use edit::Edit;
 use naming::SecretMapping;
@@ -504,11 +504,7 @@ fn recheck(
         ))
     };
     let kind = FileKind::of(path);
-    let parse_opts = ParseOptions {
-        json: kind == FileKind::Json,
-        ..ParseOptions::default()
-    };
-    let new_docs = parse_stream(new_text, &parse_opts);
+    let new_docs = crate::engine::parse(path, new_text, kind);
     let errors = |docs: &[Document]| docs.iter().filter(|d| d.error.is_some()).count();
     if errors(&new_docs) > errors(old_docs) {
         return Err(internal("does not parse"));
