@@ -189,7 +189,14 @@ fn reference() -> BTreeMap<String, String> {
         .iter()
         .map(|(p, _)| {
             let text = std::fs::read_to_string(repo.join(p)).expect("read");
-            assert_ne!(&text, FILES.iter().find(|(q, _)| q == p).map(|(_, c)| c).unwrap_or(&""));
+            assert_ne!(
+                &text,
+                FILES
+                    .iter()
+                    .find(|(q, _)| q == p)
+                    .map(|(_, c)| c)
+                    .unwrap_or(&"")
+            );
             (p.to_string(), text)
         })
         .collect()
@@ -202,7 +209,10 @@ fn converts_saves_values_and_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("converted 5 Secrets"), "{err}");
-    assert!(err.contains("vault kv put -mount=secret apps/db -"), "{err}");
+    assert!(
+        err.contains("vault kv put -mount=secret apps/db -"),
+        "{err}"
+    );
     assert!(err.contains("git add"), "{err}");
 
     let db = std::fs::read_to_string(repo.join("apps/db.yaml")).unwrap();
@@ -241,7 +251,12 @@ fn converts_saves_values_and_exits_1() {
         .args(["check", "--select", "GG101"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -262,7 +277,11 @@ fn second_run_changes_nothing() {
     // Not staged yet: the index still has the Secrets; nothing is rewritten again.
     let out = fix(&repo, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("already converted"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already converted"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(snapshot(&repo), before);
     // Staged: nothing to report, nothing to do.
     repo.git(&["add", "-A"]);
@@ -279,8 +298,15 @@ fn partial_staging_is_refused() {
     repo.write("apps/api.yaml", &unstaged);
     let out = fix(&repo, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("partially staged"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(repo.join("apps/api.yaml")).unwrap(), unstaged);
+    assert!(
+        stderr(&out).contains("partially staged"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("apps/api.yaml")).unwrap(),
+        unstaged
+    );
     assert!(!values_dir(&repo).exists());
 }
 
@@ -304,7 +330,11 @@ fn invalid_secret_is_left_untouched() {
     repo.stage("bad.yaml", bad);
     let out = fix(&repo, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("`data.password` is not valid base64"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`data.password` is not valid base64"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read_to_string(repo.join("bad.yaml")).unwrap(), bad);
     assert!(!values_dir(&repo).join("apps/bad.json").exists());
 }
@@ -338,7 +368,10 @@ impl Immutable {
 
 impl Drop for Immutable {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -358,8 +391,15 @@ fn read_only_folder_leaves_the_file_and_saves_values() {
     let out = fix(&repo, &[]);
     drop(guard);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("cannot replace it"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(repo.join("ro/api.yaml")).unwrap(), API);
+    assert!(
+        stderr(&out).contains("cannot replace it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("ro/api.yaml")).unwrap(),
+        API
+    );
     assert_values_saved(&values_dir(&repo), "apps/api");
     let names: Vec<_> = std::fs::read_dir(repo.join("ro")).unwrap().collect();
     assert_eq!(names.len(), 1, "no temp file left");
@@ -374,7 +414,10 @@ fn check_invariants(repo: &TestRepo, reference: &BTreeMap<String, String>, conte
         if now == *old {
             continue;
         }
-        assert_eq!(&now, &reference[*path], "{context}: {path} is neither old nor new");
+        assert_eq!(
+            &now, &reference[*path],
+            "{context}: {path} is neither old nor new"
+        );
         converted += 1;
         for s in secrets_of(path) {
             assert_values_saved(&values_dir(repo), s);
@@ -407,7 +450,10 @@ fn recover(repo: &TestRepo, reference: &BTreeMap<String, String>, context: &str)
     }
     let status = repo.git(&["status", "--porcelain", "--untracked-files=all"]);
     let status = String::from_utf8_lossy(&status.stdout);
-    assert!(!status.contains(".tmp"), "{context}: temp files left:\n{status}");
+    assert!(
+        !status.contains(".tmp"),
+        "{context}: temp files left:\n{status}"
+    );
 }
 
 /// Runs the binary with the crash hook (`GITOPS_GUARD_TEST_CRASH_AFTER`) and no core dumps.
@@ -442,6 +488,7 @@ fn a_crash_at_any_write_step_loses_nothing() {
         recover(&repo, &reference, &context);
     }
     // 5 values files and 4 manifests, each written in 3 steps.
+    eprintln!("interrupted at {crashes} write steps");
     assert!(crashes >= 9 * 3 - 1, "only {crashes} crash points");
 }
 

@@ -284,7 +284,10 @@ mod tests {
         if Path::new("/proc/self").exists() {
             assert!(!stale.exists());
         }
-        assert!(other.exists(), "only temps of the file being written are touched");
+        assert!(
+            other.exists(),
+            "only temps of the file being written are touched"
+        );
     }
 
     #[cfg(unix)]

@@ -444,12 +444,12 @@ mod tests {
                 serde_saphyr::from_str(&doc).unwrap_or_else(|e| panic!("{doc:?}: {e}"));
             assert_eq!(map["k"], s, "{doc:?}");
         }
-        // Our own parser agrees (a no-op until the document model lands).
-        for s in samples {
+        // Our own parser agrees (it masks template expressions, so those are left out).
+        for s in samples.iter().filter(|s| !s.contains("{{")) {
             let doc = format!("k: {}\n", yaml_scalar(s));
             for d in parse_stream(&doc, &ParseOptions::default()) {
                 if let Some(root) = d.root {
-                    assert_eq!(root.get("k").and_then(|n| n.as_str()), Some(s), "{doc:?}");
+                    assert_eq!(root.get("k").and_then(|n| n.as_str()), Some(*s), "{doc:?}");
                 }
             }
         }

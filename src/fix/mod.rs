@@ -801,7 +801,14 @@ stringData:
 ";
 
     /// Every value that appears in the fixtures, encoded or decoded.
-    const VALUES: &[&str] = &["aHVudGVyMg", "hunter2", "admin-user", "b2xkLXZhbHVl", "old-value", "s3cr3t-token"];
+    const VALUES: &[&str] = &[
+        "aHVudGVyMg",
+        "hunter2",
+        "admin-user",
+        "b2xkLXZhbHVl",
+        "old-value",
+        "s3cr3t-token",
+    ];
 
     fn findings(path: &str, text: &str, docs: &[Document], settings: &Settings) -> Vec<Finding> {
         let file = File {
@@ -822,7 +829,11 @@ stringData:
     }
 
     /// Fixes `text` in memory.
-    fn fix_str(path: &str, text: &str, config: &str) -> Result<(String, Vec<secret::Converted>), Status> {
+    fn fix_str(
+        path: &str,
+        text: &str,
+        config: &str,
+    ) -> Result<(String, Vec<secret::Converted>), Status> {
         let settings = Settings::from_text(config, None).unwrap();
         let docs = crate::engine::parse(path, text, FileKind::of(path));
         let found = findings(path, text, &docs, &settings);
@@ -851,26 +862,36 @@ stringData:
     #[test]
     fn replaces_exactly_the_secret_document() {
         let before = "# top comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n---\n# Source: chart/templates/secret.yaml\n";
-        let after = "---\n# trailing doc\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n...\n";
+        let after =
+            "---\n# trailing doc\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n...\n";
         let text = format!("{before}{SECRET}{after}");
         let (new, converted) = fix_str("a.yaml", &text, "").unwrap();
         assert_eq!(converted.len(), 1);
         assert!(new.starts_with(before), "{new}");
         assert!(new.ends_with(after), "{new}");
         let middle = &new[before.len()..new.len() - after.len()];
-        assert!(middle.starts_with("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n"), "{middle}");
+        assert!(
+            middle.starts_with("apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n"),
+            "{middle}"
+        );
         assert!(middle.ends_with("property: user\n"), "{middle}");
         assert_no_values(&new);
         assert_eq!(gg101_count("a.yaml", &new), 0);
         // Idempotent: nothing left to fix.
-        assert!(matches!(fix_str("a.yaml", &new, ""), Err(Status::Error(_))) || gg101_count("a.yaml", &new) == 0);
+        assert!(
+            matches!(fix_str("a.yaml", &new, ""), Err(Status::Error(_)))
+                || gg101_count("a.yaml", &new) == 0
+        );
     }
 
     #[test]
     fn keeps_trailing_top_level_comments_and_missing_final_newline() {
         let text = format!("{SECRET}# end of file note\n");
         let (new, _) = fix_str("a.yaml", &text, "").unwrap();
-        assert!(new.ends_with("property: user\n# end of file note\n"), "{new}");
+        assert!(
+            new.ends_with("property: user\n# end of file note\n"),
+            "{new}"
+        );
         let text = SECRET.trim_end();
         let (new, _) = fix_str("a.yaml", text, "").unwrap();
         assert!(new.ends_with("property: user\n"), "{new}");
@@ -901,7 +922,8 @@ stringData:
                 p = " ".repeat(dash.len())
             );
             let text = format!("{head}{secret_item}{tail}");
-            let (new, converted) = fix_str("list.yaml", &text, "").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+            let (new, converted) =
+                fix_str("list.yaml", &text, "").unwrap_or_else(|e| panic!("{e:?}\n{text}"));
             assert_eq!(converted.len(), 1);
             assert!(new.starts_with(&head), "{new}");
             assert!(new.ends_with(&tail), "{new}");
@@ -941,7 +963,8 @@ stringData:
 
     #[test]
     fn conversion_errors_name_keys_not_values() {
-        let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: bad}\ndata:\n  password: hunter2!\n";
+        let text =
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: bad}\ndata:\n  password: hunter2!\n";
         let Err(Status::Failed(msg)) = fix_str("a.yaml", text, "") else {
             panic!("expected a failure")
         };
@@ -1035,7 +1058,10 @@ stringData:
         }
         let text = report.render();
         assert_no_values(&text);
-        assert!(text.contains("fixed    apps/db.yaml: Secret apps/db (keys: password, user)"), "{text}");
+        assert!(
+            text.contains("fixed    apps/db.yaml: Secret apps/db (keys: password, user)"),
+            "{text}"
+        );
         assert!(text.contains(&vpath.display().to_string()), "{text}");
         assert!(
             text.contains(r#"jq -c '{"password": .["password"], "user": .["user"]}'"#)
@@ -1048,7 +1074,10 @@ stringData:
         let before = std::fs::read(&vpath).unwrap();
         let again = fx.run(&[("apps/db.yaml", SECRET)]);
         assert!(!again.changed(), "{again:?}");
-        assert!(matches!(again.files[0].status, Status::AlreadyFixed), "{again:?}");
+        assert!(
+            matches!(again.files[0].status, Status::AlreadyFixed),
+            "{again:?}"
+        );
         assert_eq!(fx.read("apps/db.yaml"), new);
         assert_eq!(std::fs::read(&vpath).unwrap(), before);
         // After `git add`: no finding, nothing to do.
@@ -1059,7 +1088,9 @@ stringData:
     #[test]
     fn refuses_partially_staged_files() {
         let fx = Fixture::new("");
-        let worktree = format!("{SECRET}---\n# unstaged work\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: wip}}\n");
+        let worktree = format!(
+            "{SECRET}---\n# unstaged work\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: wip}}\n"
+        );
         fx.write("apps/db.yaml", &worktree);
         let report = fx.run(&[("apps/db.yaml", SECRET)]);
         let Status::Refused(why) = &report.files[0].status else {
@@ -1075,17 +1106,20 @@ stringData:
         let fx = Fixture::new("");
         let vpath = fx.values().join("apps/db.json");
         std::fs::create_dir_all(vpath.parent().unwrap()).unwrap();
-        std::fs::write(&vpath, "{\"password\": \"different\", \"other\": \"x\"}").unwrap();
+        std::fs::write(&vpath, "{\"password\": \"other-pass\", \"other\": \"x\"}").unwrap();
         fx.write("apps/db.yaml", SECRET);
         let report = fx.run(&[("apps/db.yaml", SECRET)]);
         let Status::Failed(why) = &report.files[0].status else {
             panic!("{report:?}")
         };
-        assert!(why.contains("`password`") && !why.contains("different") && !why.contains("hunter2"), "{why}");
+        assert!(
+            why.contains("`password`") && !why.contains("other-pass") && !why.contains("hunter2"),
+            "{why}"
+        );
         assert_eq!(fx.read("apps/db.yaml"), SECRET, "manifest untouched");
         assert_eq!(
             std::fs::read_to_string(&vpath).unwrap(),
-            "{\"password\": \"different\", \"other\": \"x\"}"
+            "{\"password\": \"other-pass\", \"other\": \"x\"}"
         );
         // Identical values merge with what is there.
         std::fs::write(&vpath, "{\"password\": \"hunter2\", \"other\": \"x\"}").unwrap();
@@ -1104,8 +1138,14 @@ stringData:
         fx.write("bad.yaml", bad);
         fx.write("good.yaml", SECRET);
         let report = fx.run(&[("bad.yaml", bad), ("good.yaml", SECRET)]);
-        assert!(matches!(report.files[0].status, Status::Failed(_)), "{report:?}");
-        assert!(matches!(report.files[1].status, Status::Fixed(_)), "{report:?}");
+        assert!(
+            matches!(report.files[0].status, Status::Failed(_)),
+            "{report:?}"
+        );
+        assert!(
+            matches!(report.files[1].status, Status::Fixed(_)),
+            "{report:?}"
+        );
         assert_eq!(fx.read("bad.yaml"), bad);
         assert!(!fx.values().join("apps/bad.json").exists());
     }
@@ -1119,21 +1159,35 @@ stringData:
         let p = fx.work().join("x.yaml");
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
         assert!(fx.run(&[("x.yaml", SECRET)]).changed());
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
     }
 
     #[test]
     fn binary_values_and_other_backends_in_next_steps() {
-        let fx = Fixture::new("fix:\n  naming: jenkins-x\n  backend: {backend-type: gcpSecretsManager, unique-prefix: c1}\n");
+        let fx = Fixture::new(
+            "fix:\n  naming: jenkins-x\n  backend: {backend-type: gcpSecretsManager, unique-prefix: c1}\n",
+        );
         let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: ks, namespace: apps}\ndata: {keystore.jks: /u3+7QAAAAI=, pass: aHVudGVyMg==}\n";
         fx.write("ks.yaml", text);
         let report = fx.run(&[("ks.yaml", text)]);
         assert!(report.changed(), "{report:?}");
         let out = report.render();
         assert_no_values(&out);
-        assert!(out.contains(r#"{"keystore.jks": .["keystore.jks"].base64, "pass": .["pass"]}"#), "{out}");
-        assert!(out.contains("| gcloud secrets create c1-ks --data-file=-"), "{out}");
+        assert!(
+            out.contains(r#"{"keystore.jks": .["keystore.jks"].base64, "pass": .["pass"]}"#),
+            "{out}"
+        );
+        assert!(
+            out.contains("| gcloud secrets create c1-ks --data-file=-"),
+            "{out}"
+        );
         let stored = std::fs::read_to_string(fx.values().join("apps/ks.json")).unwrap();
-        assert!(stored.contains("\"keystore.jks\": {\n    \"base64\": \"/u3+7QAAAAI=\"\n  }"), "{stored}");
+        assert!(
+            stored.contains("\"keystore.jks\": {\n    \"base64\": \"/u3+7QAAAAI=\"\n  }"),
+            "{stored}"
+        );
     }
 }
