@@ -410,7 +410,7 @@ fn read_only_folder_leaves_the_file_and_saves_values() {
 fn check_invariants(repo: &TestRepo, reference: &BTreeMap<String, String>, context: &str) -> usize {
     let mut converted = 0;
     for (path, old) in FILES {
-        let now = std::fs::read_to_string(repo.join(path)).unwrap();
+        let now = std::fs::read_to_string(repo.join(path)).expect("read manifest");
         if now == *old {
             continue;
         }
@@ -425,8 +425,11 @@ fn check_invariants(repo: &TestRepo, reference: &BTreeMap<String, String>, conte
     }
     let dir = values_dir(repo);
     if dir.exists() {
-        for ns in std::fs::read_dir(&dir).unwrap().flatten() {
-            for f in std::fs::read_dir(ns.path()).unwrap().flatten() {
+        for ns in std::fs::read_dir(&dir).expect("read values dir").flatten() {
+            for f in std::fs::read_dir(ns.path())
+                .expect("read namespace dir")
+                .flatten()
+            {
                 let name = f.file_name().to_string_lossy().into_owned();
                 if name.ends_with(".json") {
                     read_values(&f.path());
@@ -442,7 +445,7 @@ fn recover(repo: &TestRepo, reference: &BTreeMap<String, String>, context: &str)
     let out = fix(repo, &[]);
     assert_eq!(out.status.code(), Some(1), "{context}: {}", stderr(&out));
     for (path, _) in FILES {
-        let now = std::fs::read_to_string(repo.join(path)).unwrap();
+        let now = std::fs::read_to_string(repo.join(path)).expect("read manifest");
         assert_eq!(&now, &reference[*path], "{context}: {path} after recovery");
     }
     for (s, _, _) in EXPECTED {
