@@ -1300,4 +1300,62 @@ stringData:
         eprintln!("corpus: {converted} files converted, {refused} refused");
         assert!(converted > 0 || refused > 0, "the corpus has Secrets");
     }
+
+    /// Random streams of documents around Secrets: every other document, comment and
+    /// separator is kept byte for byte and in order, and the result has no raw Secret.
+    #[test]
+    fn surroundings_are_byte_identical_in_random_streams() {
+        use proptest::prelude::*;
+        if !model_ready() {
+            return;
+        }
+        const OTHER: &[&str] = &[
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n",
+            "# only a comment\n",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: empty}\ndata: {}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d  # trailing\nspec:\n  replicas: 1\n",
+            "\n",
+        ];
+        const SECRETS: &[&str] = &[
+            SECRET,
+            "# Source: x/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata: {name: s2}\nstringData: {token: s3cr3t-token}\n",
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: s3, namespace: n}\n  stringData:\n    token: s3cr3t-token\n",
+        ];
+        const SEPARATORS: &[&str] = &["---\n", "--- # sep\n", "---\n\n"];
+        proptest!(ProptestConfig::with_cases(48), |(picks in proptest::collection::vec((0usize..8, 0usize..3), 1..6))| {
+            let mut text = String::new();
+            let mut kept = Vec::new();
+            let mut secrets = 0;
+            for (i, (doc, sep)) in picks.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(SEPARATORS[*sep]);
+                    kept.push(SEPARATORS[*sep]);
+                }
+                if *doc < OTHER.len() {
+                    text.push_str(OTHER[*doc]);
+                    kept.push(OTHER[*doc]);
+                } else {
+                    text.push_str(SECRETS[*doc - OTHER.len()]);
+                    secrets += 1;
+                }
+            }
+            match fix_str("s.yaml", &text, "") {
+                Ok((new, converted)) => {
+                    prop_assert!(secrets > 0);
+                    prop_assert_eq!(converted.len(), secrets);
+                    let mut at = 0;
+                    for piece in &kept {
+                        let found = new[at..].find(piece);
+                        prop_assert!(found.is_some(), "`{}` missing or out of order in:\n{}", piece, new);
+                        at += found.unwrap_or(0) + piece.len();
+                    }
+                    prop_assert!(new.contains("# Source: x/secret.yaml\n") || !text.contains("# Source: x/secret.yaml\n"));
+                    prop_assert_eq!(gg101_count("s.yaml", &new), 0);
+                    assert_no_values(&new);
+                }
+                Err(Status::Error(e)) => prop_assert!(secrets == 0, "{}: {}", e, text),
+                Err(other) => prop_assert!(false, "{:?}: {}", other, text),
+            }
+        });
+    }
 }
