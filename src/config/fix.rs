@@ -283,6 +283,20 @@ mod tests {
     }
 
     #[test]
+    fn init_template_fix_section_parses_when_uncommented() {
+        let text = crate::config::default_file_text();
+        let section: String = text
+            .lines()
+            .skip_while(|l| !l.starts_with("# fix:"))
+            .take_while(|l| l.starts_with("# "))
+            .map(|l| format!("{}\n", &l[2..]))
+            .collect();
+        assert!(section.starts_with("fix:\n"), "{section}");
+        let s = Settings::from_text(&section, None).unwrap();
+        assert_eq!(s.fix.format, FixFormat::Eso);
+    }
+
+    #[test]
     fn go_durations() {
         for ok in ["0", "0s", "1h", "1h0m0s", "90m", "1.5h", "300ms", "2h30m"] {
             assert!(is_go_duration(ok), "{ok}");
