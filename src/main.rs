@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use gitops_guard::config::{self, Settings};
 use gitops_guard::report::{self, Format};
 use gitops_guard::source::{Limits, Repo, Selection};
-use gitops_guard::{engine, rules};
+use gitops_guard::{engine, fix, rules};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +77,13 @@ struct CheckArgs {
     /// Run on one thread (results are identical; for debugging and benchmarks).
     #[arg(long, hide = true)]
     serial: bool,
+    /// Rewrite raw Secrets (GG101) into ExternalSecrets in the working tree, saving their
+    /// values outside git first; exits 1 so the result is reviewed and staged.
+    #[arg(long, conflicts_with = "range")]
+    fix: bool,
+    /// Where --fix saves Secret values (default: <git dir>/gitops-guard/secrets).
+    #[arg(long, value_name = "DIR", requires = "fix")]
+    values_dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -214,6 +221,64 @@ fn load_settings(args: &CheckArgs, repo: &Repo) -> Result<Settings> {
     Ok(settings)
 }
 
+/// `--fix`: converts the GG101 Secrets of the scanned files and prints what was done (to
+/// stderr, so `--format json` output stays clean).
+fn run_fix(
+    repo: &Repo,
+    args: &CheckArgs,
+    settings: &Settings,
+    view: &dyn rules::RepoView,
+    outcome: &engine::Outcome,
+    inputs: &[(String, Vec<u8>)],
+) -> Result<fix::FixReport> {
+    let workdir = repo
+        .workdir()
+        .context("--fix needs a working tree (this repository is bare)")?;
+    let values_dir = match &args.values_dir {
+        Some(dir) => dir.clone(),
+        None => fix::values::default_dir(&repo.common_dir()),
+    };
+    let mut parsed = Vec::new();
+    for result in &outcome.files {
+        if !result.findings.iter().any(|f| f.code == fix::CODE) {
+            continue;
+        }
+        let Some((_, bytes)) = inputs.iter().find(|(p, _)| *p == result.path) else {
+            continue;
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            continue;
+        };
+        let docs = engine::parse(&result.path, text, rules::FileKind::of(&result.path));
+        parsed.push((result, bytes, docs));
+    }
+    let files: Vec<fix::FixFile> = parsed
+        .iter()
+        .map(|(result, bytes, docs)| fix::FixFile {
+            path: &result.path,
+            staged: bytes,
+            docs,
+            findings: &result.findings,
+        })
+        .collect();
+    let report = fix::run(
+        &files,
+        &fix::FixOptions {
+            workdir,
+            values_dir: &values_dir,
+            settings,
+            repo: view,
+        },
+    );
+    let text = report.render();
+    if !text.is_empty() {
+        let mut err = std::io::stderr().lock();
+        write!(err, "{text}")?;
+        err.flush()?;
+    }
+    Ok(report)
+}
+
 fn check(args: CheckArgs) -> Result<u8> {
     let repo = Repo::open()?;
     let settings = load_settings(&args, &repo)?;
@@ -231,6 +296,16 @@ fn check(args: CheckArgs) -> Result<u8> {
     };
     let set = repo.collect(&selection, &limits)?;
     let view = repo.view(&selection)?;
+    // --fix needs the scanned bytes again; keep only those that may hold a Secret.
+    let fix_inputs: Vec<(String, Vec<u8>)> = if args.fix {
+        set.candidates
+            .iter()
+            .filter(|c| rules::contains(&c.bytes, "Secret"))
+            .map(|c| (c.path.clone(), c.bytes.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let outcome = engine::scan(set, &settings, &view, args.serial);
     if args.verbose {
         let mut err = std::io::stderr().lock();
@@ -247,6 +322,14 @@ fn check(args: CheckArgs) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     report::write(&mut out, &outcome, args.format, color)?;
     out.flush()?;
-    let code = outcome.exit_code();
+    let mut code = outcome.exit_code();
+    if args.fix {
+        let report = run_fix(&repo, &args, &settings, &view, &outcome, &fix_inputs)?;
+        if report.has_errors() {
+            code = 2;
+        } else if report.changed() {
+            code = code.max(1);
+        }
+    }
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
 }

@@ -7,7 +7,7 @@ mod fix;
 mod images;
 mod layout;
 
-pub use fix::FixConfig;
+pub use fix::{BackendConfig, FixConfig, FixFormat, Naming, SecretStoreRef, is_dns1123_subdomain};
 pub use images::ImagesConfig;
 pub use layout::LayoutConfig;
 
@@ -228,6 +228,15 @@ pub fn default_file_text() -> String {
     out.push_str(
         "# Paths never scanned (globs relative to the repository root).\nexclude: []\n\n\
          # Files above this size are skipped with a warning.\nmax-file-size: 10MiB\n",
+    );
+    out.push_str(
+        "\n# `check --fix` (GG101): how raw Secrets become ExternalSecrets.\n\
+         # fix:\n\
+         #   format: eso              # eso (external-secrets.io/v1) or kes (kubernetes-client.io/v1)\n\
+         #   naming: default          # default (<namespace>/<name>) or jenkins-x (jx secret convert paths)\n\
+         #   refresh-interval: 1h\n\
+         #   secret-store: {kind: ClusterSecretStore, name: jx-secret-store}\n\
+         #   backend: {backend-type: vault}\n",
     );
     out
 }

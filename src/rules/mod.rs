@@ -10,7 +10,7 @@ mod raw_secret;
 mod secret_generator_literal;
 
 pub use internal::{FileTooLarge, InvalidSuppression, InvalidYaml, UnusedSuppression};
-pub use raw_secret::{RawSecret, allowed_secrets, sensitive_spans};
+pub use raw_secret::{RawSecret, RawSecretInfo, allowed_secrets, sensitive_spans};
 
 use crate::config::Settings;
 use crate::finding::{Finding, Severity};
