@@ -131,22 +131,6 @@ fn assert_no_leak(out: &Output) {
     }
 }
 
-/// The document model and the git source landed separately from `--fix`: until the binary
-/// reports a staged Secret, these tests have nothing to work on and say so.
-fn ready() -> bool {
-    static READY: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *READY.get_or_init(|| {
-        let repo = TestRepo::new();
-        repo.stage("s.yaml", API);
-        let (_, json) = repo.check_json(&["--select", "GG101"]);
-        let ready = !common::findings(&json).is_empty();
-        if !ready {
-            eprintln!("skipped: the binary does not report staged Secrets yet");
-        }
-        ready
-    })
-}
-
 fn scenario() -> TestRepo {
     let repo = TestRepo::new();
     for (path, content) in FILES {
@@ -220,9 +204,6 @@ fn reference() -> BTreeMap<String, String> {
 
 #[test]
 fn converts_saves_values_and_exits_1() {
-    if !ready() {
-        return;
-    }
     let repo = scenario();
     let out = fix(&repo, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -280,9 +261,6 @@ fn converts_saves_values_and_exits_1() {
 
 #[test]
 fn second_run_changes_nothing() {
-    if !ready() {
-        return;
-    }
     let repo = scenario();
     assert_eq!(fix(&repo, &[]).status.code(), Some(1));
     let snapshot = |repo: &TestRepo| -> Vec<Vec<u8>> {
@@ -314,9 +292,6 @@ fn second_run_changes_nothing() {
 
 #[test]
 fn partial_staging_is_refused() {
-    if !ready() {
-        return;
-    }
     let repo = TestRepo::new();
     repo.stage("apps/api.yaml", API);
     let unstaged = format!("{API}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: wip}}\n");
@@ -337,9 +312,6 @@ fn partial_staging_is_refused() {
 
 #[test]
 fn values_dir_flag() {
-    if !ready() {
-        return;
-    }
     let repo = TestRepo::new();
     repo.stage("apps/api.yaml", API);
     let elsewhere = tempfile::tempdir().unwrap();
@@ -353,9 +325,6 @@ fn values_dir_flag() {
 
 #[test]
 fn invalid_secret_is_left_untouched() {
-    if !ready() {
-        return;
-    }
     let repo = TestRepo::new();
     let bad = "apiVersion: v1\nkind: Secret\nmetadata: {name: bad, namespace: apps}\ndata:\n  password: hunter2!!\n";
     repo.stage("bad.yaml", bad);
@@ -413,9 +382,6 @@ impl Drop for Immutable {
 
 #[test]
 fn read_only_folder_leaves_the_file_and_saves_values() {
-    if !ready() {
-        return;
-    }
     let repo = TestRepo::new();
     repo.stage("ro/api.yaml", API);
     let Some(guard) = Immutable::new(&repo.join("ro")) else {
@@ -508,9 +474,6 @@ fn fix_crashing_after(repo: &TestRepo, step: usize) -> Output {
 
 #[test]
 fn a_crash_at_any_write_step_loses_nothing() {
-    if !ready() {
-        return;
-    }
     let reference = reference();
     let mut crashes = 0;
     for step in 1..200 {
@@ -534,9 +497,6 @@ fn a_crash_at_any_write_step_loses_nothing() {
 
 #[test]
 fn sigkill_at_random_moments_loses_nothing() {
-    if !ready() {
-        return;
-    }
     let reference = reference();
     // Time one full run to spread the kills over it.
     let repo = scenario();

@@ -810,16 +810,6 @@ stringData:
         "s3cr3t-token",
     ];
 
-    /// The document model and the git source landed separately from `--fix`; until the
-    /// parser returns documents these tests have nothing to work on and say so.
-    fn model_ready() -> bool {
-        let ready = !crate::manifest::parse_stream("a: 1\n", &Default::default()).is_empty();
-        if !ready {
-            eprintln!("skipped: the YAML document model is not available yet");
-        }
-        ready
-    }
-
     fn findings(path: &str, text: &str, docs: &[Document], settings: &Settings) -> Vec<Finding> {
         let file = File {
             path,
@@ -871,9 +861,6 @@ stringData:
 
     #[test]
     fn replaces_exactly_the_secret_document() {
-        if !model_ready() {
-            return;
-        }
         let before = "# top comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n---\n# Source: chart/templates/secret.yaml\n";
         let after =
             "---\n# trailing doc\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n...\n";
@@ -899,9 +886,6 @@ stringData:
 
     #[test]
     fn keeps_trailing_top_level_comments_and_missing_final_newline() {
-        if !model_ready() {
-            return;
-        }
         let text = format!("{SECRET}# end of file note\n");
         let (new, _) = fix_str("a.yaml", &text, "").unwrap();
         assert!(
@@ -916,9 +900,6 @@ stringData:
 
     #[test]
     fn list_items_are_rewritten_in_place() {
-        if !model_ready() {
-            return;
-        }
         for (items_indent, dash) in [("", "- "), ("  ", "- "), ("    ", "-   ")] {
             let secret_item: String = SECRET
                 .lines()
@@ -957,9 +938,6 @@ stringData:
 
     #[test]
     fn flow_lists_and_json_files_get_json() {
-        if !model_ready() {
-            return;
-        }
         let text = "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: Secret, metadata: {name: s}, stringData: {token: s3cr3t-token}}]\n";
         let (new, _) = fix_str("flow.yaml", text, "").unwrap();
         assert_no_values(&new);
@@ -977,9 +955,6 @@ stringData:
 
     #[test]
     fn crlf_stays_crlf() {
-        if !model_ready() {
-            return;
-        }
         let text = SECRET.replace('\n', "\r\n");
         let (new, _) = fix_str("a.yaml", &text, "").unwrap();
         assert!(!new.replace("\r\n", "").contains('\n'), "{new:?}");
@@ -988,9 +963,6 @@ stringData:
 
     #[test]
     fn conversion_errors_name_keys_not_values() {
-        if !model_ready() {
-            return;
-        }
         let text =
             "apiVersion: v1\nkind: Secret\nmetadata: {name: bad}\ndata:\n  password: hunter2!\n";
         let Err(Status::Failed(msg)) = fix_str("a.yaml", text, "") else {
@@ -1064,9 +1036,6 @@ stringData:
 
     #[test]
     fn saves_values_then_rewrites_and_reports() {
-        if !model_ready() {
-            return;
-        }
         let fx = Fixture::new("");
         fx.write("apps/db.yaml", SECRET);
         let report = fx.run(&[("apps/db.yaml", SECRET)]);
@@ -1118,9 +1087,6 @@ stringData:
 
     #[test]
     fn refuses_partially_staged_files() {
-        if !model_ready() {
-            return;
-        }
         let fx = Fixture::new("");
         let worktree = format!(
             "{SECRET}---\n# unstaged work\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: wip}}\n"
@@ -1137,9 +1103,6 @@ stringData:
 
     #[test]
     fn conflicting_values_are_never_overwritten() {
-        if !model_ready() {
-            return;
-        }
         let fx = Fixture::new("");
         let vpath = fx.values().join("apps/db.json");
         std::fs::create_dir_all(vpath.parent().unwrap()).unwrap();
@@ -1170,9 +1133,6 @@ stringData:
 
     #[test]
     fn one_bad_file_does_not_stop_the_others() {
-        if !model_ready() {
-            return;
-        }
         let fx = Fixture::new("");
         let bad = "apiVersion: v1\nkind: Secret\nmetadata: {name: bad, namespace: apps}\ndata: {k: '%%%'}\n";
         fx.write("bad.yaml", bad);
@@ -1193,9 +1153,6 @@ stringData:
     #[cfg(unix)]
     #[test]
     fn keeps_the_file_mode() {
-        if !model_ready() {
-            return;
-        }
         use std::os::unix::fs::PermissionsExt;
         let fx = Fixture::new("");
         fx.write("x.yaml", SECRET);
@@ -1210,9 +1167,6 @@ stringData:
 
     #[test]
     fn binary_values_and_other_backends_in_next_steps() {
-        if !model_ready() {
-            return;
-        }
         let fx = Fixture::new(
             "fix:\n  naming: jenkins-x\n  backend: {backend-type: gcpSecretsManager, unique-prefix: c1}\n",
         );
@@ -1241,9 +1195,6 @@ stringData:
     /// reason), the result re-parses with no raw Secret left, and no value survives.
     #[test]
     fn corpus_secrets() {
-        if !model_ready() {
-            return;
-        }
         let corpus = crate::fix::testutil::schemas_dir().with_file_name("corpus");
         let mut stack = vec![corpus];
         let (mut converted, mut refused) = (0, 0);
@@ -1306,9 +1257,6 @@ stringData:
     #[test]
     fn surroundings_are_byte_identical_in_random_streams() {
         use proptest::prelude::*;
-        if !model_ready() {
-            return;
-        }
         const OTHER: &[&str] = &[
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n",
             "# only a comment\n",
