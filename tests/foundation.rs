@@ -394,7 +394,7 @@ fn unborn_head_scans_every_entry_and_human_output_is_readable() {
     let text = String::from_utf8_lossy(&out.stdout);
     for needle in [
         "GG101 raw-secret",
-        "deep/in/s.yaml:1:1",
+        "deep/in/s.yaml:2:7",
         "raw Secret `db`",
         "--fix",
         "Found 1 error",

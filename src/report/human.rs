@@ -108,15 +108,10 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_context_lines(1);
-    let source = file.display_text.as_ref().map(|text| {
-        NamedSource::new(
-            format!(
-                "{}:{}:{}",
-                finding.path, finding.start.line, finding.start.column
-            ),
-            text.clone(),
-        )
-    });
+    let source = file
+        .display_text
+        .as_ref()
+        .map(|text| NamedSource::new(finding.path.clone(), text.clone()));
     let diag = Diag { finding, source };
     let mut out = String::new();
     if handler.render_report(&mut out, &diag).is_err() {
@@ -126,6 +121,7 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
     if diag.source.is_none() {
         out.push_str(&format!("  at {}\n", finding.path));
     }
+    out.push('\n');
     out
 }
 
@@ -155,10 +151,14 @@ pub fn summary(outcome: &Outcome) -> String {
     let mut s = if errors + warnings == 0 {
         format!("No problems found ({scanned} scanned).")
     } else {
+        let counts = [(errors, "error"), (warnings, "warning")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, w)| plural(*n, w))
+            .collect::<Vec<_>>()
+            .join(" and ");
         format!(
-            "Found {} and {} in {} ({scanned} scanned).",
-            plural(errors, "error"),
-            plural(warnings, "warning"),
+            "Found {counts} in {} ({scanned} scanned).",
             plural(files, "file")
         )
     };
