@@ -4,6 +4,7 @@
 //! Invariants: every span lies inside the file and on UTF-8 character boundaries; spans of a
 //! document's nodes lie inside the document's span; aliases are expanded under a fixed budget.
 
+pub mod dockerfile;
 mod helm;
 mod offsets;
 mod split;

@@ -5,9 +5,12 @@
 //! push [`Finding`]s. Codes are never reused: `GG0xx` for the tool itself, `GG1xx` secrets,
 //! `GG2xx` unpinned artifacts, `GG3xx` layout.
 
+pub mod containers;
+pub mod image_ref;
 mod internal;
 mod raw_secret;
 mod secret_generator_literal;
+pub mod versions;
 
 pub use internal::{FileTooLarge, InvalidSuppression, InvalidYaml, UnusedSuppression};
 pub use raw_secret::{RawSecret, RawSecretInfo, allowed_secrets, sensitive_spans};
