@@ -5,11 +5,18 @@
 //! push [`Finding`]s. Codes are never reused: `GG0xx` for the tool itself, `GG1xx` secrets,
 //! `GG2xx` unpinned artifacts, `GG3xx` layout.
 
+pub mod charts;
 pub mod containers;
 pub mod image_ref;
 mod internal;
+mod latest_tag;
+pub mod pins;
 mod raw_secret;
 mod secret_generator_literal;
+mod snapshot_version;
+mod unpinned_chart;
+mod untagged_image;
+pub mod version_stream;
 pub mod versions;
 
 pub use internal::{FileTooLarge, InvalidSuppression, InvalidYaml, UnusedSuppression};
@@ -113,6 +120,10 @@ pub const RULES: &[&dyn Rule] = &[
     &InvalidSuppression,
     &RawSecret,
     &secret_generator_literal::SecretGeneratorLiteral,
+    &latest_tag::LatestTag,
+    &untagged_image::UntaggedImage,
+    &snapshot_version::SnapshotVersion,
+    &unpinned_chart::UnpinnedChart,
 ];
 
 /// Looks a rule up by code (`GG101`) or name (`raw-secret`), case-insensitively.
@@ -125,6 +136,16 @@ pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
 /// True when `haystack` contains `needle` (a cheap prefilter before parsing).
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
     memchr::memmem::find(haystack, needle.as_bytes()).is_some()
+}
+
+/// Like [`contains`], ignoring ASCII case (`needle` must be lower-case).
+pub fn contains_ignore_ascii_case(haystack: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    let Some(&first) = n.first() else { return true };
+    // Scan for either case of the first byte, then compare the rest.
+    let upper = first.to_ascii_uppercase();
+    memchr::memchr2_iter(first, upper, haystack)
+        .any(|i| haystack.get(i..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
 }
 
 #[cfg(test)]

@@ -1,0 +1,57 @@
+//! GG203 snapshot-version.
+
+use super::pins::{self, Problem};
+use super::{Ctx, File, FileKind, Rule};
+use crate::finding::Finding;
+
+/// GG203 snapshot-version. Docs: [`DOC`].
+pub struct SnapshotVersion;
+
+pub const DOC: &str = r#"## What it does
+Reports a `SNAPSHOT` version (any case): an image tag such as `svc:1.4.0-SNAPSHOT` (in the
+places GG201 searches), a kustomize `newTag`, a Helm values `tag`, or a chart version in a
+helmfile release, a `Chart.yaml` dependency, a Flux `HelmRelease` or an Argo CD Helm
+source. A chart's own `version` in its `Chart.yaml` is the thing being built and is not
+reported.
+
+## Why is this bad?
+A SNAPSHOT is a development build that is overwritten by the next one. Deploying it means
+the same commit installs different software over time.
+
+## Example
+```yaml
+containers:
+  - name: svc
+    image: nexus.example.com/svc:1.4.0-SNAPSHOT
+```
+
+Use instead:
+```yaml
+containers:
+  - name: svc
+    image: nexus.example.com/svc:1.4.0
+```
+"#;
+
+impl Rule for SnapshotVersion {
+    fn code(&self) -> &'static str {
+        "GG203"
+    }
+    fn name(&self) -> &'static str {
+        "snapshot-version"
+    }
+    fn summary(&self) -> &'static str {
+        "a SNAPSHOT image tag or chart version"
+    }
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+    fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
+        kind != FileKind::Other && super::contains_ignore_ascii_case(bytes, "snapshot")
+    }
+    fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
+        let mut found = pins::images(file, ctx);
+        found.extend(super::charts::charts(file, ctx));
+        pins::report(self, Problem::Snapshot, found, file.path, out);
+    }
+}

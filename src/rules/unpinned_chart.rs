@@ -1,0 +1,79 @@
+//! GG204 unpinned-chart.
+
+use super::pins::{self, Problem};
+use super::{Ctx, File, FileKind, Rule};
+use crate::finding::Finding;
+
+/// GG204 unpinned-chart. Docs: [`DOC`].
+pub struct UnpinnedChart;
+
+pub const DOC: &str = r#"## What it does
+Reports a chart or deployable artifact whose version floats:
+
+- helmfile releases without `version`, or with a range (`^1.2`, `~1.2`, `1.2.*`, `>=1.0`,
+  `*`) or `latest`. In a Jenkins X repository a missing version is filled in from the version
+  stream (`versionStream/charts/<repo prefix>/<chart>/defaults.yaml`, as
+  `jx gitops helmfile resolve` does): only releases the version stream does not pin are
+  reported;
+- `Chart.yaml` / `requirements.yaml` dependencies with a range or no version (local
+  `file://` sub-charts are skipped);
+- Flux `HelmRelease` / `HelmChart` without `version` (Flux reads that as `*`) or with a
+  range; charts from a `GitRepository` or `Bucket` ignore `version` and are pinned by the
+  source instead: a `GitRepository` that such a chart is built from and that follows a
+  `branch` is reported. `OCIRepository`/`GitRepository` `ref.semver` ranges, and an
+  `OCIRepository` without `ref` (the `latest` tag);
+- Argo CD `Application`/`ApplicationSet` Helm sources whose `targetRevision` is missing, a
+  range or `*`, and git sources that track `HEAD`, omit `targetRevision` or name a branch (a
+  commit SHA or a version tag such as `v1.4.2` passes);
+- kustomize `helmCharts` without an exact `version`, and remote `resources` that follow a
+  branch (`?ref=main`) or no ref at all.
+
+SNAPSHOT versions are GG203.
+
+## Why is this bad?
+A floating version installs whatever was released last: a sync or a re-install changes the
+cluster without any commit, and git can no longer say what runs or roll it back.
+
+## Example
+```yaml
+releases:
+  - name: lighthouse
+    chart: jxgh/lighthouse
+  - name: api
+    chart: org/api
+    version: ^1.2.0
+```
+
+Use instead:
+```yaml
+releases:
+  - name: lighthouse
+    chart: jxgh/lighthouse
+    version: 1.33.6
+  - name: api
+    chart: org/api
+    version: 1.2.7
+```
+"#;
+
+impl Rule for UnpinnedChart {
+    fn code(&self) -> &'static str {
+        "GG204"
+    }
+    fn name(&self) -> &'static str {
+        "unpinned-chart"
+    }
+    fn summary(&self) -> &'static str {
+        "a chart or artifact without an exact version (missing, range, branch)"
+    }
+    fn doc(&self) -> &'static str {
+        DOC
+    }
+    fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
+        super::charts::may_name_charts(kind, bytes)
+    }
+    fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
+        let found = super::charts::charts(file, ctx);
+        pins::report(self, Problem::UnpinnedChart, found, file.path, out);
+    }
+}
