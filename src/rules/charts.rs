@@ -205,12 +205,14 @@ impl Scan<'_> {
             return; // `jx gitops helmfile resolve` pins it from the version stream
         }
         let (message, help) = if version_stream::present(repo) {
-            let paths = version_stream::candidate_paths(chart, release);
+            let name = chart.rsplit('/').next().unwrap_or(chart);
+            let prefix = chart.split('/').next().unwrap_or(chart);
             (
                 format!(
-                    "{what} has no `version`, and the version stream does not pin it (no `{}`): \
-                     helmfile installs the newest chart at every sync",
-                    paths.last().map_or("", String::as_str).replace(".yml", "/defaults.yaml")
+                    "{what} has no `version`, and the version stream does not pin it (no \
+                     `{}/charts/{prefix}/{name}/defaults.yaml`): helmfile installs the newest \
+                     chart at every sync",
+                    version_stream::DIR
                 ),
                 "add `version: <x.y.z>` to the release, or add the chart to the version stream \
                  and run `jx gitops helmfile resolve`"
