@@ -28,7 +28,12 @@ fn check(files: &[(&str, &str)], extra: Expected) -> serde_json::Value {
     check_in(&TestRepo::new(), files, extra, &[])
 }
 
-fn check_in(repo: &TestRepo, files: &[(&str, &str)], extra: Expected, args: &[&str]) -> serde_json::Value {
+fn check_in(
+    repo: &TestRepo,
+    files: &[(&str, &str)],
+    extra: Expected,
+    args: &[&str],
+) -> serde_json::Value {
     let mut expected = extra;
     for (path, text) in files {
         repo.stage(path, text);
@@ -42,8 +47,14 @@ fn check_in(repo: &TestRepo, files: &[(&str, &str)], extra: Expected, args: &[&s
     got.sort();
     expected.sort();
     assert_eq!(got, expected, "findings differ; full output:\n{json:#}");
-    let blocking = findings(&json).iter().any(|(c, _, _)| c.starts_with("GG2") || c.starts_with("GG1"));
-    assert_eq!(code, if blocking { 1 } else { 0 }, "exit code; output:\n{json:#}");
+    let blocking = findings(&json)
+        .iter()
+        .any(|(c, _, _)| c.starts_with("GG2") || c.starts_with("GG1"));
+    assert_eq!(
+        code,
+        if blocking { 1 } else { 0 },
+        "exit code; output:\n{json:#}"
+    );
     json
 }
 
@@ -81,10 +92,19 @@ spec:
     let json = check(&[("apps/web/deployment.yaml", deploy)], vec![]);
     let (msg, help) = message_of(&json, "GG202", 10);
     assert!(msg.contains("`registry.local:5000/team/app`"), "{msg}");
-    assert!(msg.contains("container `c`") && msg.contains("Deployment `web`"), "{msg}");
-    assert!(help.contains("registry.local:5000/team/app@sha256:"), "{help}");
+    assert!(
+        msg.contains("container `c`") && msg.contains("Deployment `web`"),
+        "{msg}"
+    );
+    assert!(
+        help.contains("registry.local:5000/team/app@sha256:"),
+        "{help}"
+    );
     let (msg, _) = message_of(&json, "GG201", 9);
-    assert!(msg.contains("`nginx:latest`") && msg.contains("`latest`"), "{msg}");
+    assert!(
+        msg.contains("`nginx:latest`") && msg.contains("`latest`"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -107,7 +127,10 @@ containers:
 }
 "#;
     check(
-        &[("snippets/containers.yaml", fragment), ("apps/pod.json", json_pod)],
+        &[
+            ("snippets/containers.yaml", fragment),
+            ("apps/pod.json", json_pod),
+        ],
         vec![f("GG201", "apps/pod.json", 7)],
     );
 }
@@ -222,7 +245,10 @@ spec:
     let (msg, _) = message_of(&json, "GG201", 8);
     assert!(msg.contains("`edge`") && msg.contains("mutable"), "{msg}");
     let (msg, _) = message_of(&json, "GG203", 6);
-    assert!(msg.contains("`nexus.example.com/svc:1.4.0-SNAPSHOT`") && msg.contains("SNAPSHOT"), "{msg}");
+    assert!(
+        msg.contains("`nexus.example.com/svc:1.4.0-SNAPSHOT`") && msg.contains("SNAPSHOT"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -325,7 +351,10 @@ lighthouse:
         vec![],
     );
     let (msg, _) = message_of(&json, "GG201", 1);
-    assert!(msg.contains("`api.image.tag`") && msg.contains("`ghcr.io/org/api:latest`"), "{msg}");
+    assert!(
+        msg.contains("`api.image.tag`") && msg.contains("`ghcr.io/org/api:latest`"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -353,7 +382,10 @@ images:
     );
     let json = check(&[("apps/api/kustomization.yaml", &text)], vec![]);
     let (msg, help) = message_of(&json, "GG202", 13);
-    assert!(msg.contains("`worker`") && msg.contains("`ghcr.io/org/worker`"), "{msg}");
+    assert!(
+        msg.contains("`worker`") && msg.contains("`ghcr.io/org/worker`"),
+        "{msg}"
+    );
     assert!(help.contains("newTag") && help.contains("digest"), "{help}");
     let (msg, _) = message_of(&json, "GG204", 5);
     assert!(msg.contains("`main`") && msg.contains("branch"), "{msg}");
@@ -485,7 +517,10 @@ spec:
     replicaCount: 2
 ";
     let json = check(
-        &[("clusters/prod/releases.yaml", text), ("apps/production/podinfo-values.yaml", patch)],
+        &[
+            ("clusters/prod/releases.yaml", text),
+            ("apps/production/podinfo-values.yaml", patch),
+        ],
         vec![],
     );
     let (msg, _) = message_of(&json, "GG204", 13);
@@ -608,7 +643,10 @@ COPY --from=${IMG} /usr/local/bin/redis-server /bin/
             ("images/c22/Dockerfile", c22),
             ("images/c23/Dockerfile", c23),
             ("images/more/app.Dockerfile", more),
-            ("images/ok/Containerfile", "FROM registry.local:5000/base:1.2\n"),
+            (
+                "images/ok/Containerfile",
+                "FROM registry.local:5000/base:1.2\n",
+            ),
         ],
         vec![
             f("GG201", "images/c22/Dockerfile", 3),
@@ -620,7 +658,10 @@ COPY --from=${IMG} /usr/local/bin/redis-server /bin/
         ],
     );
     let (msg, help) = message_of(&json, "GG201", 3);
-    assert!(msg.contains("`alpine:${TAG}` (resolves to `alpine:latest`)"), "{msg}");
+    assert!(
+        msg.contains("`alpine:${TAG}` (resolves to `alpine:latest`)"),
+        "{msg}"
+    );
     assert!(help.contains("alpine@sha256:"), "{help}");
 }
 
@@ -730,7 +771,10 @@ spec:
   ports: [{port: 80}]
 ";
     check(
-        &[("tekton/pipelines.yaml", tekton), ("apps/crds.yaml", others)],
+        &[
+            ("tekton/pipelines.yaml", tekton),
+            ("apps/crds.yaml", others),
+        ],
         vec![],
     );
 }
@@ -746,18 +790,30 @@ services:
 x-note: {image: nginx}
 ";
     check(
-        &[("docker-compose.yml", compose), ("deploy/compose.yaml", "services:\n  a: {image: alpine:edge}   # FLAG GG201\n")],
+        &[
+            ("docker-compose.yml", compose),
+            (
+                "deploy/compose.yaml",
+                "services:\n  a: {image: alpine:edge}   # FLAG GG201\n",
+            ),
+        ],
         vec![],
     );
 }
 
 fn version_stream(repo: &TestRepo) {
-    repo.stage("versionStream/charts/repositories.yml", "repositories:\n- prefix: jxgh\n  urls: [https://jenkins-x-charts.github.io/repo]\n");
+    repo.stage(
+        "versionStream/charts/repositories.yml",
+        "repositories:\n- prefix: jxgh\n  urls: [https://jenkins-x-charts.github.io/repo]\n",
+    );
     repo.stage(
         "versionStream/charts/jxgh/lighthouse/defaults.yaml",
         "gitUrl: https://github.com/jenkins-x/lighthouse\nversion: 1.33.6\n",
     );
-    repo.stage("versionStream/charts/jxgh/acme-jx/defaults.yaml", "version: 0.0.19\n");
+    repo.stage(
+        "versionStream/charts/jxgh/acme-jx/defaults.yaml",
+        "version: 0.0.19\n",
+    );
 }
 
 #[test]
@@ -797,10 +853,21 @@ releases:
 - chart: jxgh/templated
   version: '{{ .Values.version }}'
 ";
-    let json = check_in(&repo, &[("helmfiles/jx/helmfile.yaml", helmfile)], vec![], &[]);
+    let json = check_in(
+        &repo,
+        &[("helmfiles/jx/helmfile.yaml", helmfile)],
+        vec![],
+        &[],
+    );
     let (msg, help) = message_of(&json, "GG204", 15);
-    assert!(msg.contains("`jx-preview`") && msg.contains("version stream"), "{msg}");
-    assert!(msg.contains("versionStream/charts/jxgh/jx-preview/defaults.yaml"), "{msg}");
+    assert!(
+        msg.contains("`jx-preview`") && msg.contains("version stream"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("versionStream/charts/jxgh/jx-preview/defaults.yaml"),
+        "{msg}"
+    );
     assert!(help.contains("jx gitops helmfile resolve"), "{help}");
 }
 
@@ -863,7 +930,12 @@ fn rule_docs_have_bad_and_good_examples() {
         let out = repo.cmd().args(["rule", code]).output().expect("run");
         assert!(out.status.success(), "{code}");
         let text = String::from_utf8_lossy(&out.stdout);
-        for section in ["What it does", "Why is this bad?", "Example", "Use instead:"] {
+        for section in [
+            "What it does",
+            "Why is this bad?",
+            "Example",
+            "Use instead:",
+        ] {
             assert!(text.contains(section), "{code} lacks {section}:\n{text}");
         }
     }

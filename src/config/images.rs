@@ -71,7 +71,9 @@ impl ImagesConfig {
             for glob in self.allow.iter().filter_map(|p| build_glob(p).ok()) {
                 builder.add(glob);
             }
-            builder.build().unwrap_or_else(|_| globset::GlobSet::empty())
+            builder
+                .build()
+                .unwrap_or_else(|_| globset::GlobSet::empty())
         });
         names.iter().any(|n| set.is_match(n))
     }

@@ -69,7 +69,9 @@ pub fn image_uses(text: &str) -> Vec<ImageUse> {
                 }
             }
             "FROM" => {
-                let mut rest = inst.words[1..].iter().skip_while(|w| w.text.starts_with("--"));
+                let mut rest = inst.words[1..]
+                    .iter()
+                    .skip_while(|w| w.text.starts_with("--"));
                 if let Some(word) = rest.next() {
                     out.push(resolve(word, Source::From, &global, &stages));
                 }
@@ -94,11 +96,11 @@ pub fn image_uses(text: &str) -> Vec<ImageUse> {
                         let offset = word.text.len() - value.len();
                         let sub = word.slice(offset);
                         out.push(resolve(&sub, Source::CopyFrom, &stage_scope, &stages));
-                    } else if lower.starts_with("--mount=") {
-                        if let Some(pos) = mount_from(&word.text) {
-                            let sub = word.slice(pos.start).take(pos.end - pos.start);
-                            out.push(resolve(&sub, Source::MountFrom, &stage_scope, &stages));
-                        }
+                    } else if lower.starts_with("--mount=")
+                        && let Some(pos) = mount_from(&word.text)
+                    {
+                        let sub = word.slice(pos.start).take(pos.end - pos.start);
+                        out.push(resolve(&sub, Source::MountFrom, &stage_scope, &stages));
                     }
                 }
             }
@@ -113,11 +115,12 @@ fn mount_from(flag: &str) -> Option<Range<usize>> {
     let body_start = flag.find('=')? + 1;
     let mut pos = body_start;
     for field in flag[body_start..].split(',') {
-        if let Some((k, v)) = field.split_once('=') {
-            if k.eq_ignore_ascii_case("from") && !v.is_empty() {
-                let start = pos + k.len() + 1;
-                return Some(start..start + v.len());
-            }
+        if let Some((k, v)) = field.split_once('=')
+            && k.eq_ignore_ascii_case("from")
+            && !v.is_empty()
+        {
+            let start = pos + k.len() + 1;
+            return Some(start..start + v.len());
         }
         pos += field.len() + 1;
     }
@@ -126,6 +129,9 @@ fn mount_from(flag: &str) -> Option<Range<usize>> {
 
 /// Argument values in scope: name → (value if any, span of the definition).
 type Scope = HashMap<String, (Option<String>, Range<usize>)>;
+
+/// An argument that was substituted: (name, span of its definition).
+type ArgUse = (String, Range<usize>);
 
 fn define_arg(word: &Word, scope: &mut Scope, global: Option<&Scope>) {
     let (name, value) = match word.text.split_once('=') {
@@ -161,14 +167,13 @@ fn resolve(word: &Word, source: Source, scope: &Scope, stages: &[String]) -> Ima
         None => (Target::Unresolved, used_args(&raw, scope)),
         Some((value, args)) => {
             let lower = value.to_ascii_lowercase();
+            // `--from=<n>` may name a stage by index; `FROM` only by name.
+            let stage_index = source != Source::From
+                && !lower.is_empty()
+                && lower.bytes().all(|b| b.is_ascii_digit());
             let target = if lower == "scratch" && source == Source::From {
                 Target::Scratch
-            } else if source != Source::From
-                && !lower.is_empty()
-                && lower.bytes().all(|b| b.is_ascii_digit())
-            {
-                Target::Stage
-            } else if !lower.is_empty() && stages.iter().any(|s| *s == lower) {
+            } else if stage_index || (!lower.is_empty() && stages.contains(&lower)) {
                 Target::Stage
             } else {
                 Target::Image(value)
@@ -194,7 +199,7 @@ fn used_args(raw: &str, scope: &Scope) -> Vec<(String, Range<usize>)> {
 }
 
 /// Expands variables; `None` when one has no value. Also returns the arguments used.
-fn expand(s: &str, scope: &Scope) -> Option<(String, Vec<(String, Range<usize>)>)> {
+fn expand(s: &str, scope: &Scope) -> Option<(String, Vec<ArgUse>)> {
     let mut out = String::new();
     let mut used = Vec::new();
     let mut chars = s.char_indices().peekable();
@@ -225,17 +230,29 @@ fn expand(s: &str, scope: &Scope) -> Option<(String, Vec<(String, Range<usize>)>
             let expanded = match modifier {
                 "" => value?,
                 m if m.starts_with(":-") => {
-                    if set_non_empty { value? } else { expand(&m[2..], scope)?.0 }
+                    if set_non_empty {
+                        value?
+                    } else {
+                        expand(&m[2..], scope)?.0
+                    }
                 }
                 m if m.starts_with('-') => match value {
                     Some(v) => v,
                     None => expand(&m[1..], scope)?.0,
                 },
                 m if m.starts_with(":+") => {
-                    if set_non_empty { expand(&m[2..], scope)?.0 } else { String::new() }
+                    if set_non_empty {
+                        expand(&m[2..], scope)?.0
+                    } else {
+                        String::new()
+                    }
                 }
                 m if m.starts_with('+') => {
-                    if value.is_some() { expand(&m[1..], scope)?.0 } else { String::new() }
+                    if value.is_some() {
+                        expand(&m[1..], scope)?.0
+                    } else {
+                        String::new()
+                    }
                 }
                 _ => return None, // pattern operators (`#`, `%`, `/`): not worth guessing
             };
@@ -261,11 +278,7 @@ fn expand(s: &str, scope: &Scope) -> Option<(String, Vec<(String, Range<usize>)>
     Some((out, used))
 }
 
-fn lookup(
-    name: &str,
-    scope: &Scope,
-    used: &mut Vec<(String, Range<usize>)>,
-) -> Option<String> {
+fn lookup(name: &str, scope: &Scope, used: &mut Vec<(String, Range<usize>)>) -> Option<String> {
     let (value, span) = scope.get(name)?;
     if value.is_some() {
         used.push((name.to_string(), span.clone()));
@@ -365,7 +378,11 @@ fn instructions(text: &str, escape: u8) -> Vec<Instruction> {
             offsets.push(base);
             append(piece, base, &mut logical, &mut offsets);
         }
-        let keyword = logical.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+        let keyword = logical
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
         let heredocs = if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
             heredoc_delimiters(&logical)
         } else {
@@ -475,7 +492,9 @@ mod tests {
         assert_eq!(t[0].2, img("alpine:latest"));
         assert_eq!(
             t[1].2,
-            img("python:3.12-slim@sha256:558bb81cf74f2d2d82ca9f2722c5f930d4357db703cc293574c77ac1d3198a61")
+            img(
+                "python:3.12-slim@sha256:558bb81cf74f2d2d82ca9f2722c5f930d4357db703cc293574c77ac1d3198a61"
+            )
         );
     }
 
@@ -496,7 +515,8 @@ mod tests {
 
     #[test]
     fn platform_case_and_stage_reuse() {
-        let text = "from --platform=$BUILDPLATFORM node:20 as Deps\nFROM deps AS final\nFROM DEPS\n";
+        let text =
+            "from --platform=$BUILDPLATFORM node:20 as Deps\nFROM deps AS final\nFROM DEPS\n";
         assert_eq!(
             targets(text),
             vec![
@@ -538,7 +558,11 @@ mod tests {
             t,
             vec![
                 (Source::From, "debian".into(), img("debian")),
-                (Source::MountFrom, "tools:latest".into(), img("tools:latest")),
+                (
+                    Source::MountFrom,
+                    "tools:latest".into(),
+                    img("tools:latest")
+                ),
             ]
         );
         let uses = image_uses(text);

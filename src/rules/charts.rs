@@ -17,8 +17,18 @@ use std::ops::Range;
 pub fn may_name_charts(kind: FileKind, bytes: &[u8]) -> bool {
     matches!(kind, FileKind::Yaml | FileKind::Json)
         && [
-            "chart", "version", "targetRevision", "repoURL", "releases", "dependencies",
-            "semver", "Repository", "?ref=", "github.com", "://", "helmCharts",
+            "chart",
+            "version",
+            "targetRevision",
+            "repoURL",
+            "releases",
+            "dependencies",
+            "semver",
+            "Repository",
+            "?ref=",
+            "github.com",
+            "://",
+            "helmCharts",
         ]
         .iter()
         .any(|n| super::contains(bytes, n))
@@ -98,10 +108,10 @@ fn git_chart_sources<'a>(file: &'a File) -> Vec<&'a str> {
             let source = obj
                 .at(&["spec", "chart", "spec", "sourceRef"])
                 .or_else(|| obj.at(&["spec", "sourceRef"]));
-            if let Some(source) = source {
-                if source.get("kind").and_then(Node::as_str) == Some("GitRepository") {
-                    names.extend(source.get("name").and_then(Node::as_str));
-                }
+            if let Some(source) = source
+                && source.get("kind").and_then(Node::as_str) == Some("GitRepository")
+            {
+                names.extend(source.get("name").and_then(Node::as_str));
             }
         }
     }
@@ -115,7 +125,10 @@ struct Scan<'c> {
 
 /// A scalar whose value is not known in git: `{{ }}` or `${VAR}` substitution.
 fn unknown(node: &Node) -> bool {
-    node.is_templated() || node.as_str().is_some_and(|s| s.contains("${") || s.contains("{{"))
+    node.is_templated()
+        || node
+            .as_str()
+            .is_some_and(|s| s.contains("${") || s.contains("{{"))
 }
 
 /// The scalar text, trimmed; `None` for null, empty or non-scalar.
@@ -138,7 +151,7 @@ impl Scan<'_> {
     }
 
     /// A version value that is present: a range, `latest` or SNAPSHOT is reported.
-    fn version(&mut self, node: &Node, what: &str, floating_means: &str) {
+    fn version(&mut self, node: &Node, what: &str, field: &str, floating_means: &str) {
         if unknown(node) {
             return;
         }
@@ -149,20 +162,20 @@ impl Scan<'_> {
             VersionPin::Range => self.push(
                 Problem::UnpinnedChart,
                 node.span.clone(),
-                format!("{what} has version `{v}`, a range: {floating_means}"),
+                format!("{what} has {field} `{v}`, a range: {floating_means}"),
                 help,
             ),
             VersionPin::Latest => self.push(
                 Problem::UnpinnedChart,
                 node.span.clone(),
-                format!("{what} has version `{v}`: {floating_means}"),
+                format!("{what} has {field} `{v}`: {floating_means}"),
                 help,
             ),
             VersionPin::Snapshot => self.push(
                 Problem::Snapshot,
                 node.span.clone(),
                 format!(
-                    "{what} has version `{v}`: a SNAPSHOT is overwritten by every build, so git \
+                    "{what} has {field} `{v}`: a SNAPSHOT is overwritten by every build, so git \
                      does not say what is installed"
                 ),
                 "pin a released version instead of a SNAPSHOT".into(),
@@ -173,9 +186,17 @@ impl Scan<'_> {
     /// helmfile `releases` (and the `helmfiles:` it includes from git).
     fn helmfile(&mut self, root: &Node) {
         const FLOATING: &str = "a new chart release changes what is installed without a commit";
-        for release in root.get("releases").and_then(Node::as_seq).unwrap_or_default() {
-            let Some(chart_node) = release.get("chart") else { continue };
-            let Some(chart) = text(Some(chart_node)) else { continue };
+        for release in root
+            .get("releases")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let Some(chart_node) = release.get("chart") else {
+                continue;
+            };
+            let Some(chart) = text(Some(chart_node)) else {
+                continue;
+            };
             if unknown(chart_node) || is_local_chart(chart) {
                 continue;
             }
@@ -185,21 +206,31 @@ impl Scan<'_> {
                 None => format!("helmfile release of chart `{chart}`"),
             };
             match release.get("version").filter(|v| text(Some(v)).is_some()) {
-                Some(v) => self.version(v, &what, FLOATING),
+                Some(v) => self.version(v, &what, "`version`", FLOATING),
                 None => self.missing_helmfile_version(chart_node, chart, name, &what),
             }
         }
-        for include in root.get("helmfiles").and_then(Node::as_seq).unwrap_or_default() {
+        for include in root
+            .get("helmfiles")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
             let node = include.get("path").unwrap_or(include);
-            if let Some(path) = text(Some(node)).filter(|p| p.starts_with("git::")) {
-                if !unknown(node) {
-                    self.git_url(node, path, "helmfile include");
-                }
+            if let Some(path) = text(Some(node)).filter(|p| p.starts_with("git::"))
+                && !unknown(node)
+            {
+                self.git_url(node, path, "helmfile include");
             }
         }
     }
 
-    fn missing_helmfile_version(&mut self, chart_node: &Node, chart: &str, release: Option<&str>, what: &str) {
+    fn missing_helmfile_version(
+        &mut self,
+        chart_node: &Node,
+        chart: &str,
+        release: Option<&str>,
+        what: &str,
+    ) {
         let repo = self.ctx.repo;
         if version_stream::chart_version(repo, chart, release).is_some() {
             return; // `jx gitops helmfile resolve` pins it from the version stream
@@ -220,17 +251,30 @@ impl Scan<'_> {
             )
         } else {
             (
-                format!("{what} has no `version`: helmfile installs the newest chart at every sync"),
+                format!(
+                    "{what} has no `version`: helmfile installs the newest chart at every sync"
+                ),
                 "add `version: <x.y.z>` to the release".to_string(),
             )
         };
-        self.push(Problem::UnpinnedChart, chart_node.span.clone(), message, help);
+        self.push(
+            Problem::UnpinnedChart,
+            chart_node.span.clone(),
+            message,
+            help,
+        );
     }
 
     /// `Chart.yaml` (v2) / `requirements.yaml` (v1) dependencies.
     fn chart_dependencies(&mut self, root: &Node) {
-        for dep in root.get("dependencies").and_then(Node::as_seq).unwrap_or_default() {
-            let Some(name_node) = dep.get("name") else { continue };
+        for dep in root
+            .get("dependencies")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let Some(name_node) = dep.get("name") else {
+                continue;
+            };
             let name = text(Some(name_node)).unwrap_or("?");
             let repository = text(dep.get("repository")).unwrap_or("");
             // Local sub-charts (`file://`, or no repository) are versioned with the chart.
@@ -242,6 +286,7 @@ impl Scan<'_> {
                 Some(v) => self.version(
                     v,
                     &what,
+                    "`version`",
                     "`helm dependency update` picks a different chart whenever one is released",
                 ),
                 None => self.push(
@@ -262,11 +307,14 @@ impl Scan<'_> {
             return;
         }
         let object = describe(obj);
-        let chart = text(spec.get("chart")).unwrap_or("?");
-        let what = format!("{} (chart `{chart}`)", object.trim_end_matches(", "));
+        let object = object.trim_end_matches(", ");
+        let what = match text(spec.get("chart")) {
+            Some(chart) => format!("{object} (chart `{chart}`)"),
+            None => object.to_string(),
+        };
         const FLOATING: &str = "Flux upgrades to every new chart release that matches";
         match spec.get("version").filter(|v| text(Some(v)).is_some()) {
-            Some(v) => self.version(v, &what, FLOATING),
+            Some(v) => self.version(v, &what, "`version`", FLOATING),
             // A patch that only sets other fields has no `chart`: nothing to say.
             None => {
                 if let Some(chart_node) = spec.get("chart").filter(|c| !unknown(c)) {
@@ -294,13 +342,23 @@ impl Scan<'_> {
         }
         if let Some(semver) = reference.and_then(|r| r.get("semver")) {
             if !unknown(semver) && text(Some(semver)).is_some_and(is_range) {
-                self.version(semver, &what, "Flux follows every new artifact that matches");
+                self.version(
+                    semver,
+                    &what,
+                    "`ref.semver`",
+                    "Flux follows every new artifact that matches",
+                );
             }
             return;
         }
         if let Some(tag) = reference.and_then(|r| r.get("tag")) {
             if !unknown(tag) {
-                self.version(tag, &what, "Flux follows whatever the tag points at");
+                self.version(
+                    tag,
+                    &what,
+                    "`ref.tag`",
+                    "Flux follows whatever the tag points at",
+                );
             }
             return;
         }
@@ -318,13 +376,20 @@ impl Scan<'_> {
     /// file is built from it (the cluster's own sync source legitimately follows a branch).
     fn git_repository(&mut self, obj: &Node, charts_from_it: bool) {
         let what = describe(obj).trim_end_matches(", ").to_string();
-        let Some(reference) = obj.at(&["spec", "ref"]) else { return };
+        let Some(reference) = obj.at(&["spec", "ref"]) else {
+            return;
+        };
         if text(reference.get("commit")).is_some() || text(reference.get("tag")).is_some() {
             return;
         }
         if let Some(semver) = reference.get("semver") {
             if !unknown(semver) && text(Some(semver)).is_some_and(is_range) {
-                self.version(semver, &what, "Flux follows every new tag that matches");
+                self.version(
+                    semver,
+                    &what,
+                    "`ref.semver`",
+                    "Flux follows every new tag that matches",
+                );
             }
             return;
         }
@@ -349,17 +414,22 @@ impl Scan<'_> {
     fn argo_sources(&mut self, obj: &Node, spec: Option<&Node>) {
         let Some(spec) = spec else { return };
         let object = describe(obj).trim_end_matches(", ").to_string();
-        let sources = spec
-            .get("source")
-            .into_iter()
-            .chain(spec.get("sources").and_then(Node::as_seq).unwrap_or_default());
+        let sources = spec.get("source").into_iter().chain(
+            spec.get("sources")
+                .and_then(Node::as_seq)
+                .unwrap_or_default(),
+        );
         for source in sources {
-            let Some(repo_url) = source.get("repoURL") else { continue };
+            let Some(repo_url) = source.get("repoURL") else {
+                continue;
+            };
             if unknown(repo_url) {
                 continue;
             }
             let url = text(Some(repo_url)).unwrap_or("?");
-            let revision = source.get("targetRevision").filter(|r| text(Some(r)).is_some());
+            let revision = source
+                .get("targetRevision")
+                .filter(|r| text(Some(r)).is_some());
             if let Some(chart_node) = source.get("chart") {
                 if unknown(chart_node) {
                     continue;
@@ -370,6 +440,7 @@ impl Scan<'_> {
                     Some(r) => self.version(
                         r,
                         &what,
+                        "`targetRevision`",
                         "Argo CD syncs every new chart release that matches",
                     ),
                     None => self.push(
@@ -394,7 +465,12 @@ impl Scan<'_> {
                 ),
                 // An OCI artifact source: the revision is a tag or a semver constraint.
                 Some(r) if url.starts_with("oci://") => {
-                    self.version(r, &what, "Argo CD syncs every new artifact that matches");
+                    self.version(
+                        r,
+                        &what,
+                        "`targetRevision`",
+                        "Argo CD syncs every new artifact that matches",
+                    );
                 }
                 Some(r) => {
                     if !unknown(r) {
@@ -412,7 +488,8 @@ impl Scan<'_> {
             return;
         }
         if is_range(rev) {
-            return self.version(node, what, &format!("{tool} follows every new tag that matches"));
+            let means = format!("{tool} follows every new tag that matches");
+            return self.version(node, what, "`targetRevision`", &means);
         }
         let kind = if rev.eq_ignore_ascii_case("HEAD") {
             "`HEAD`".to_string()
@@ -429,14 +506,28 @@ impl Scan<'_> {
 
     /// Kustomize: `helmCharts` versions and remote `resources`/`bases`/`components`.
     fn kustomize(&mut self, obj: &Node) {
-        for chart in obj.get("helmCharts").and_then(Node::as_seq).unwrap_or_default() {
-            let Some(name_node) = chart.get("name") else { continue };
+        for chart in obj
+            .get("helmCharts")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let Some(name_node) = chart.get("name") else {
+                continue;
+            };
             if text(chart.get("repo")).is_none() || unknown(name_node) {
                 continue; // a local chart
             }
-            let what = format!("kustomize helmCharts `{}`", text(Some(name_node)).unwrap_or("?"));
+            let what = format!(
+                "kustomize helmCharts `{}`",
+                text(Some(name_node)).unwrap_or("?")
+            );
             match chart.get("version").filter(|v| text(Some(v)).is_some()) {
-                Some(v) => self.version(v, &what, "kustomize pulls whatever matches at build time"),
+                Some(v) => self.version(
+                    v,
+                    &what,
+                    "`version`",
+                    "kustomize pulls whatever matches at build time",
+                ),
                 None => self.push(
                     Problem::UnpinnedChart,
                     name_node.span.clone(),
@@ -447,7 +538,9 @@ impl Scan<'_> {
         }
         for list in ["resources", "bases", "components"] {
             for item in obj.get(list).and_then(Node::as_seq).unwrap_or_default() {
-                let Some(entry) = text(Some(item)) else { continue };
+                let Some(entry) = text(Some(item)) else {
+                    continue;
+                };
                 if unknown(item) {
                     continue;
                 }
@@ -464,25 +557,33 @@ impl Scan<'_> {
             .any(|ext| lower.split(['?', '#']).next().unwrap_or("").ends_with(ext));
         if is_http && is_file {
             // A single file over HTTP: only raw GitHub URLs say which ref they come from.
-            if let Some(rev) = raw_github_ref(entry) {
-                if !(is_commit_sha(rev) || is_version_tag(rev)) {
-                    self.push(
-                        Problem::UnpinnedChart,
-                        node.span.clone(),
-                        format!(
-                            "kustomize resource `{entry}` is read from `{rev}`, a branch: every \
+            if let Some(rev) = raw_github_ref(entry)
+                && !(is_commit_sha(rev) || is_version_tag(rev))
+            {
+                self.push(
+                    Problem::UnpinnedChart,
+                    node.span.clone(),
+                    format!(
+                        "kustomize resource `{entry}` is read from `{rev}`, a branch: every \
                              push to it changes what is deployed"
-                        ),
-                        "point the URL at a release tag or a commit SHA".into(),
-                    );
-                }
+                    ),
+                    "point the URL at a release tag or a commit SHA".into(),
+                );
             }
             return;
         }
         let remote = is_http
-            || ["github.com/", "gitlab.com/", "bitbucket.org/", "git@", "git::", "ssh://", "file://"]
-                .iter()
-                .any(|p| lower.starts_with(p));
+            || [
+                "github.com/",
+                "gitlab.com/",
+                "bitbucket.org/",
+                "git@",
+                "git::",
+                "ssh://",
+                "file://",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p));
         if remote && !lower.starts_with("file://") {
             self.git_url(node, entry, "kustomize remote resource");
         }
@@ -491,9 +592,10 @@ impl Scan<'_> {
     /// A git URL with an optional `?ref=` (or legacy `?version=`).
     fn git_url(&mut self, node: &Node, url: &str, what: &str) {
         let query = url.split_once('?').map_or("", |(_, q)| q);
-        let rev = query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("ref=").or_else(|| kv.strip_prefix("version=")));
+        let rev = query.split('&').find_map(|kv| {
+            kv.strip_prefix("ref=")
+                .or_else(|| kv.strip_prefix("version="))
+        });
         let what = format!("{what} `{url}`");
         match rev.filter(|r| !r.is_empty()) {
             None => self.push(
@@ -577,7 +679,10 @@ mod tests {
             raw_github_ref("https://github.com/org/repo/releases/download/v1.2.3/install.yaml"),
             Some("v1.2.3")
         );
-        assert_eq!(raw_github_ref("https://github.com/org/repo/raw/v2.0.0/a.yaml"), Some("v2.0.0"));
+        assert_eq!(
+            raw_github_ref("https://github.com/org/repo/raw/v2.0.0/a.yaml"),
+            Some("v2.0.0")
+        );
         assert_eq!(raw_github_ref("https://example.com/install.yaml"), None);
     }
 

@@ -118,14 +118,14 @@ fn push_image<'a>(
     field: &'static str,
     out: &mut Vec<ImageSite<'a>>,
 ) {
-    if let Some(node) = container.and_then(|c| c.get("image")) {
-        if node.as_str().is_some() {
-            out.push(ImageSite {
-                node,
-                container: name,
-                field,
-            });
-        }
+    if let Some(node) = container.and_then(|c| c.get("image"))
+        && node.as_str().is_some()
+    {
+        out.push(ImageSite {
+            node,
+            container: name,
+            field,
+        });
     }
 }
 
@@ -153,7 +153,10 @@ fn pipeline_spec<'a>(spec: Option<&'a Node>, out: &mut Vec<ImageSite<'a>>) {
 /// `sidecars` and `containerSet.containers`, plus `templateDefaults`.
 fn argo_workflow_spec<'a>(spec: Option<&'a Node>, out: &mut Vec<ImageSite<'a>>) {
     let Some(spec) = spec else { return };
-    let templates = spec.get("templates").and_then(Node::as_seq).unwrap_or_default();
+    let templates = spec
+        .get("templates")
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
     for t in templates.iter().chain(spec.get("templateDefaults")) {
         let name = t.get("name").and_then(Node::as_str);
         push_image(t.get("container"), name, "container", out);

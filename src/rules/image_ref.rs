@@ -48,10 +48,10 @@ impl<'a> ImageRef<'a> {
             Some((n, d)) => (n, Some(d)),
             None => (text, None),
         };
-        if let Some(d) = digest {
-            if !valid_digest(d) {
-                return None;
-            }
+        if let Some(d) = digest
+            && !valid_digest(d)
+        {
+            return None;
         }
         let (registry, rest) = match name_tag.split_once('/') {
             Some((first, rest)) if is_registry(first) => (Some(first), rest),
@@ -62,10 +62,10 @@ impl<'a> ImageRef<'a> {
             Some((p, t)) => (p, Some(t)),
             None => (rest, None),
         };
-        if let Some(r) = registry {
-            if !valid_registry(r) {
-                return None;
-            }
+        if let Some(r) = registry
+            && !valid_registry(r)
+        {
+            return None;
         }
         if !valid_path(path) || tag.is_some_and(|t| !valid_tag(t)) {
             return None;
@@ -131,7 +131,9 @@ pub fn is_snapshot(version: &str) -> bool {
 }
 
 fn is_registry(first: &str) -> bool {
-    first.contains(['.', ':']) || first == "localhost" || first.bytes().any(|b| b.is_ascii_uppercase())
+    first.contains(['.', ':'])
+        || first == "localhost"
+        || first.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 fn valid_registry(r: &str) -> bool {
@@ -140,14 +142,17 @@ fn valid_registry(r: &str) -> bool {
         Some((h, p)) if !(r.starts_with('[') && r.ends_with(']')) => (h, Some(p)),
         _ => (r, None),
     };
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     let host_ok = if let Some(ipv6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         !ipv6.is_empty() && ipv6.bytes().all(|b| b.is_ascii_hexdigit() || b == b':')
     } else {
         !host.is_empty()
             && host.split('.').all(|label| {
                 !label.is_empty()
-                    && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                     && !label.starts_with('-')
                     && !label.ends_with('-')
             })
@@ -161,7 +166,8 @@ fn valid_path(path: &str) -> bool {
             // Lower-case per the grammar; upper case is tolerated since it can only come
             // from a typo, and a typo'd unpinned image is still unpinned.
             !c.is_empty()
-                && c.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
                 && c.as_bytes()[0].is_ascii_alphanumeric()
                 && c.as_bytes()[c.len() - 1].is_ascii_alphanumeric()
         })
@@ -172,7 +178,8 @@ fn valid_tag(tag: &str) -> bool {
     !b.is_empty()
         && b.len() <= 128
         && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-        && b.iter().all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
 }
 
 fn valid_digest(d: &str) -> bool {
@@ -181,7 +188,9 @@ fn valid_digest(d: &str) -> bool {
     };
     let algo_ok = !algo.is_empty()
         && algo.as_bytes()[0].is_ascii_alphabetic()
-        && algo.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'.'));
+        && algo
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'+' | b'.'));
     let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_hexdigit());
     let len_ok = match algo {
         "sha256" => hex.len() == 64,
@@ -202,53 +211,286 @@ mod tests {
     }
 
     /// (reference, registry, path, tag, has digest, expected pin)
+    type Case<'a> = (
+        String,
+        Option<&'a str>,
+        &'a str,
+        Option<&'a str>,
+        bool,
+        Pin<'a>,
+    );
+
     #[test]
     fn reference_table() {
         use Pin::*;
         let with_digest = |s: &str| format!("{s}@{D}");
-        let cases: Vec<(String, Option<&str>, &str, Option<&str>, bool, Pin)> = vec![
+        let cases: Vec<Case> = vec![
             // C12
             ("nginx".into(), None, "nginx", None, false, Untagged),
-            ("nginx:latest".into(), None, "nginx", Some("latest"), false, Mutable("latest")),
-            ("registry.local:5000/team/app".into(), Some("registry.local:5000"), "team/app", None, false, Untagged),
+            (
+                "nginx:latest".into(),
+                None,
+                "nginx",
+                Some("latest"),
+                false,
+                Mutable("latest"),
+            ),
+            (
+                "registry.local:5000/team/app".into(),
+                Some("registry.local:5000"),
+                "team/app",
+                None,
+                false,
+                Untagged,
+            ),
             // C13
-            ("busybox:latest".into(), None, "busybox", Some("latest"), false, Mutable("latest")),
-            ("ghcr.io/org/job:1.4.0".into(), Some("ghcr.io"), "org/job", Some("1.4.0"), false, Pinned),
-            ("app:1.0.0".into(), None, "app", Some("1.0.0"), false, Pinned),
+            (
+                "busybox:latest".into(),
+                None,
+                "busybox",
+                Some("latest"),
+                false,
+                Mutable("latest"),
+            ),
+            (
+                "ghcr.io/org/job:1.4.0".into(),
+                Some("ghcr.io"),
+                "org/job",
+                Some("1.4.0"),
+                false,
+                Pinned,
+            ),
+            (
+                "app:1.0.0".into(),
+                None,
+                "app",
+                Some("1.0.0"),
+                false,
+                Pinned,
+            ),
             ("busybox".into(), None, "busybox", None, false, Untagged),
             // C14
-            ("nexus.example.com/svc:1.4.0-SNAPSHOT".into(), Some("nexus.example.com"), "svc", Some("1.4.0-SNAPSHOT"), false, Snapshot("1.4.0-SNAPSHOT")),
-            ("traefik:edge".into(), None, "traefik", Some("edge"), false, Mutable("edge")),
+            (
+                "nexus.example.com/svc:1.4.0-SNAPSHOT".into(),
+                Some("nexus.example.com"),
+                "svc",
+                Some("1.4.0-SNAPSHOT"),
+                false,
+                Snapshot("1.4.0-SNAPSHOT"),
+            ),
+            (
+                "traefik:edge".into(),
+                None,
+                "traefik",
+                Some("edge"),
+                false,
+                Mutable("edge"),
+            ),
             // C15
             (with_digest("nginx"), None, "nginx", None, true, Pinned),
-            (with_digest("nginx:latest"), None, "nginx", Some("latest"), true, Pinned),
+            (
+                with_digest("nginx:latest"),
+                None,
+                "nginx",
+                Some("latest"),
+                true,
+                Pinned,
+            ),
             // C16/C22/C23 style values
-            ("ghcr.io/org/api:latest".into(), Some("ghcr.io"), "org/api", Some("latest"), false, Mutable("latest")),
-            ("alpine:latest".into(), None, "alpine", Some("latest"), false, Mutable("latest")),
-            (with_digest("python:3.12-slim"), None, "python", Some("3.12-slim"), true, Pinned),
-            ("golang:1.23".into(), None, "golang", Some("1.23"), false, Pinned),
+            (
+                "ghcr.io/org/api:latest".into(),
+                Some("ghcr.io"),
+                "org/api",
+                Some("latest"),
+                false,
+                Mutable("latest"),
+            ),
+            (
+                "alpine:latest".into(),
+                None,
+                "alpine",
+                Some("latest"),
+                false,
+                Mutable("latest"),
+            ),
+            (
+                with_digest("python:3.12-slim"),
+                None,
+                "python",
+                Some("3.12-slim"),
+                true,
+                Pinned,
+            ),
+            (
+                "golang:1.23".into(),
+                None,
+                "golang",
+                Some("1.23"),
+                false,
+                Pinned,
+            ),
             // `latest` only as a whole tag, any case
-            ("nginx:1.25-latest-alpine".into(), None, "nginx", Some("1.25-latest-alpine"), false, Pinned),
-            ("nginx:LATEST".into(), None, "nginx", Some("LATEST"), false, Mutable("LATEST")),
-            ("nginx:Latest".into(), None, "nginx", Some("Latest"), false, Mutable("Latest")),
-            ("nginx:latest-alpine".into(), None, "nginx", Some("latest-alpine"), false, Pinned),
-            ("app:2.0.0-snapshot".into(), None, "app", Some("2.0.0-snapshot"), false, Snapshot("2.0.0-snapshot")),
+            (
+                "nginx:1.25-latest-alpine".into(),
+                None,
+                "nginx",
+                Some("1.25-latest-alpine"),
+                false,
+                Pinned,
+            ),
+            (
+                "nginx:LATEST".into(),
+                None,
+                "nginx",
+                Some("LATEST"),
+                false,
+                Mutable("LATEST"),
+            ),
+            (
+                "nginx:Latest".into(),
+                None,
+                "nginx",
+                Some("Latest"),
+                false,
+                Mutable("Latest"),
+            ),
+            (
+                "nginx:latest-alpine".into(),
+                None,
+                "nginx",
+                Some("latest-alpine"),
+                false,
+                Pinned,
+            ),
+            (
+                "app:2.0.0-snapshot".into(),
+                None,
+                "app",
+                Some("2.0.0-snapshot"),
+                false,
+                Snapshot("2.0.0-snapshot"),
+            ),
             // registries and ports
-            ("localhost/app".into(), Some("localhost"), "app", None, false, Untagged),
-            ("localhost:5000/app:1.2".into(), Some("localhost:5000"), "app", Some("1.2"), false, Pinned),
-            ("localhost:5000".into(), None, "localhost", Some("5000"), false, Pinned),
-            ("registry:5000/img".into(), Some("registry:5000"), "img", None, false, Untagged),
-            ("registry.local:5000/team/app:latest".into(), Some("registry.local:5000"), "team/app", Some("latest"), false, Mutable("latest")),
-            ("myregistry.io/a/b/c/d:v1".into(), Some("myregistry.io"), "a/b/c/d", Some("v1"), false, Pinned),
-            ("[::1]:5000/app:1".into(), Some("[::1]:5000"), "app", Some("1"), false, Pinned),
-            ("docker.io/library/nginx".into(), Some("docker.io"), "library/nginx", None, false, Untagged),
-            ("kubernetes/pause".into(), None, "kubernetes/pause", None, false, Untagged),
-            ("gcr.io/google_containers/pause-amd64:3.0".into(), Some("gcr.io"), "google_containers/pause-amd64", Some("3.0"), false, Pinned),
-            ("Registry/app".into(), Some("Registry"), "app", None, false, Untagged),
-            ("quay.io/org/app:main".into(), Some("quay.io"), "org/app", Some("main"), false, Mutable("main")),
-            ("quay.io/org/app:v1.2.3_build-7".into(), Some("quay.io"), "org/app", Some("v1.2.3_build-7"), false, Pinned),
-            (with_digest("registry.local:5000/team/app"), Some("registry.local:5000"), "team/app", None, true, Pinned),
-            ("a.b_c__d-e:t".into(), None, "a.b_c__d-e", Some("t"), false, Pinned),
+            (
+                "localhost/app".into(),
+                Some("localhost"),
+                "app",
+                None,
+                false,
+                Untagged,
+            ),
+            (
+                "localhost:5000/app:1.2".into(),
+                Some("localhost:5000"),
+                "app",
+                Some("1.2"),
+                false,
+                Pinned,
+            ),
+            (
+                "localhost:5000".into(),
+                None,
+                "localhost",
+                Some("5000"),
+                false,
+                Pinned,
+            ),
+            (
+                "registry:5000/img".into(),
+                Some("registry:5000"),
+                "img",
+                None,
+                false,
+                Untagged,
+            ),
+            (
+                "registry.local:5000/team/app:latest".into(),
+                Some("registry.local:5000"),
+                "team/app",
+                Some("latest"),
+                false,
+                Mutable("latest"),
+            ),
+            (
+                "myregistry.io/a/b/c/d:v1".into(),
+                Some("myregistry.io"),
+                "a/b/c/d",
+                Some("v1"),
+                false,
+                Pinned,
+            ),
+            (
+                "[::1]:5000/app:1".into(),
+                Some("[::1]:5000"),
+                "app",
+                Some("1"),
+                false,
+                Pinned,
+            ),
+            (
+                "docker.io/library/nginx".into(),
+                Some("docker.io"),
+                "library/nginx",
+                None,
+                false,
+                Untagged,
+            ),
+            (
+                "kubernetes/pause".into(),
+                None,
+                "kubernetes/pause",
+                None,
+                false,
+                Untagged,
+            ),
+            (
+                "gcr.io/google_containers/pause-amd64:3.0".into(),
+                Some("gcr.io"),
+                "google_containers/pause-amd64",
+                Some("3.0"),
+                false,
+                Pinned,
+            ),
+            (
+                "Registry/app".into(),
+                Some("Registry"),
+                "app",
+                None,
+                false,
+                Untagged,
+            ),
+            (
+                "quay.io/org/app:main".into(),
+                Some("quay.io"),
+                "org/app",
+                Some("main"),
+                false,
+                Mutable("main"),
+            ),
+            (
+                "quay.io/org/app:v1.2.3_build-7".into(),
+                Some("quay.io"),
+                "org/app",
+                Some("v1.2.3_build-7"),
+                false,
+                Pinned,
+            ),
+            (
+                with_digest("registry.local:5000/team/app"),
+                Some("registry.local:5000"),
+                "team/app",
+                None,
+                true,
+                Pinned,
+            ),
+            (
+                "a.b_c__d-e:t".into(),
+                None,
+                "a.b_c__d-e",
+                Some("t"),
+                false,
+                Pinned,
+            ),
         ];
         for (text, registry, path, tag, digest, pin) in &cases {
             let r = ImageRef::parse(text).unwrap_or_else(|| panic!("`{text}` should parse"));
@@ -302,7 +544,10 @@ mod tests {
     fn latest_is_always_mutable() {
         assert_eq!(tag_pin("latest", &[]), Pin::Mutable("latest"));
         assert_eq!(tag_pin("nightly", &[]), Pin::Pinned);
-        assert_eq!(tag_pin("nightly", &["NIGHTLY".into()]), Pin::Mutable("nightly"));
+        assert_eq!(
+            tag_pin("nightly", &["NIGHTLY".into()]),
+            Pin::Mutable("nightly")
+        );
         assert_eq!(tag_pin("1.0-SNAPSHOT", &[]), Pin::Snapshot("1.0-SNAPSHOT"));
     }
 }

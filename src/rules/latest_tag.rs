@@ -81,6 +81,87 @@ impl Rule for LatestTag {
         pins::may_name_images(kind, bytes)
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
-        pins::report(self, Problem::MutableTag, pins::images(file, ctx), file.path, out);
+        pins::report(
+            self,
+            Problem::MutableTag,
+            pins::images(file, ctx),
+            file.path,
+            out,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::rules::NoRepo;
+    use crate::rules::pins::testing::{run, run_with};
+
+    #[test]
+    fn pod_specs_and_nesting() {
+        let text = "\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          initContainers: [{name: init, image: busybox:latest}]
+          containers: [{name: job, image: ghcr.io/org/job:1.4.0}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - {name: a, image: nginx:1.25-latest-alpine}
+    - {name: b, image: \"nginx:latest@sha256:50d858e0985ecc7f60418aaf0cc5ab587f42c2570a884095a9e8ccacd0f6545c\"}
+    - {name: c, image: traefik:edge}
+";
+        assert_eq!(
+            run(&LatestTag, "apps/a.yaml", text, &NoRepo),
+            vec![("GG201", 9), ("GG201", 19)]
+        );
+    }
+
+    #[test]
+    fn configured_tags_replace_the_default_but_keep_latest() {
+        let settings = Settings::from_text("images:\n  mutable-tags: [stable]\n", None).unwrap();
+        let text = "containers:\n  - {name: a, image: nginx:stable}\n  - {name: b, image: traefik:edge}\n  - {name: c, image: nginx:latest}\n";
+        assert_eq!(
+            run_with(&LatestTag, "x.yaml", text, &NoRepo, &settings),
+            vec![("GG201", 2), ("GG201", 4)]
+        );
+    }
+
+    #[test]
+    fn dockerfile_arg_resolves_to_latest() {
+        let text =
+            "ARG TAG=latest\nFROM alpine:${TAG}\nFROM scratch\nCOPY --from=nginx:latest /a /b\n";
+        assert_eq!(
+            run(&LatestTag, "Dockerfile", text, &NoRepo),
+            vec![("GG201", 2), ("GG201", 4)]
+        );
+    }
+
+    #[test]
+    fn values_kustomize_and_non_images() {
+        let values = "api: {image: {repository: ghcr.io/org/api, tag: latest}}\nworker: {image: {repository: ghcr.io/org/worker, tag: \"\"}}\n";
+        assert_eq!(
+            run(&LatestTag, "charts/x/values.yaml", values, &NoRepo),
+            vec![("GG201", 1)]
+        );
+        let kustomization =
+            "images:\n  - {name: api, newTag: latest}\n  - {name: web, newTag: 1.0.0}\n";
+        assert_eq!(
+            run(&LatestTag, "kustomization.yaml", kustomization, &NoRepo),
+            vec![("GG201", 2)]
+        );
+        let data =
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  image: nginx:latest\n";
+        assert_eq!(run(&LatestTag, "cm.yaml", data, &NoRepo), vec![]);
     }
 }

@@ -144,8 +144,11 @@ pub fn contains_ignore_ascii_case(haystack: &[u8], needle: &str) -> bool {
     let Some(&first) = n.first() else { return true };
     // Scan for either case of the first byte, then compare the rest.
     let upper = first.to_ascii_uppercase();
-    memchr::memchr2_iter(first, upper, haystack)
-        .any(|i| haystack.get(i..i + n.len()).is_some_and(|w| w.eq_ignore_ascii_case(n)))
+    memchr::memchr2_iter(first, upper, haystack).any(|i| {
+        haystack
+            .get(i..i + n.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(n))
+    })
 }
 
 #[cfg(test)]

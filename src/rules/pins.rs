@@ -127,8 +127,12 @@ impl Role {
         } else if stem == "kustomization" {
             Role::Kustomization
         } else if stem == "values"
-            || ["values-", "values.", "values_"].iter().any(|p| stem.starts_with(p))
-            || ["-values", "_values", ".values"].iter().any(|s| stem.ends_with(s))
+            || ["values-", "values.", "values_"]
+                .iter()
+                .any(|p| stem.starts_with(p))
+            || ["-values", "_values", ".values"]
+                .iter()
+                .any(|s| stem.ends_with(s))
             || (path.starts_with("helmfiles/") || path.contains("/helmfiles/"))
                 && !stem.starts_with("helmfile")
         {
@@ -165,10 +169,11 @@ impl Scan<'_> {
             if kind == "Kustomization" && api.starts_with("kustomize.toolkit.fluxcd.io/") {
                 self.kustomize_images(obj.at(&["spec", "images"]));
             }
-            if kind == "HelmRelease" && api.starts_with("helm.toolkit.fluxcd.io/") {
-                if let Some(values) = obj.at(&["spec", "values"]) {
-                    self.values(values, &mut vec!["spec".into(), "values".into()]);
-                }
+            if kind == "HelmRelease"
+                && api.starts_with("helm.toolkit.fluxcd.io/")
+                && let Some(values) = obj.at(&["spec", "values"])
+            {
+                self.values(values, &mut vec!["spec".into(), "values".into()]);
             }
             for site in super::containers::image_sites(obj) {
                 let what = match site.container {
@@ -304,16 +309,16 @@ impl Scan<'_> {
             _ => repo.to_string(),
         };
         // A repository that carries its own tag or digest speaks for itself.
-        if let Some(r) = ImageRef::parse(&name) {
-            if r.tag.is_some() || r.digest.is_some() {
-                self.image(&r, &name, repository.span.clone(), &what, Vec::new());
-                return;
-            }
+        if let Some(r) = ImageRef::parse(&name)
+            && (r.tag.is_some() || r.digest.is_some())
+        {
+            self.image(&r, &name, repository.span.clone(), &what, Vec::new());
+            return;
         }
         // No tag, or an empty one, falls back to the chart's appVersion: the recommended
         // pattern, and pinned by the chart version.
         if let Some(tag) = map.get("tag") {
-            self.tag(tag, &name, &format!("{what}.tag"));
+            self.tag(tag, &name, &format!("Helm value `{}.tag`", dotted(path)));
         }
     }
 
@@ -380,7 +385,11 @@ impl Scan<'_> {
     /// Compose: `services.<name>.image`. A service that also has `build:` names its own
     /// build output with `image:`; nothing is pulled, so it is not reported.
     fn compose(&mut self, root: &Node) {
-        for (name, service) in root.get("services").and_then(Node::as_map).unwrap_or_default() {
+        for (name, service) in root
+            .get("services")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
             if service.get("build").is_some() {
                 continue;
             }
@@ -469,7 +478,11 @@ fn image_help(name: &str) -> String {
 /// `Deployment `web`, ` for messages (empty for kind-less fragments).
 pub fn describe(obj: &Node) -> String {
     let kind = obj.get("kind").and_then(Node::as_str);
-    let name = obj.at(&["metadata", "name"]).and_then(Node::as_str);
+    // A templated name is not known (and its text may be a placeholder): leave it out.
+    let name = obj
+        .at(&["metadata", "name"])
+        .filter(|n| !n.is_templated())
+        .and_then(Node::as_str);
     match (kind, name) {
         (Some(k), Some(n)) => format!("{k} `{n}`, "),
         (Some(k), None) => format!("{k}, "),
@@ -501,6 +514,82 @@ fn dotted(path: &[String]) -> String {
     s
 }
 
+/// Helpers for the rule unit tests: run one rule over one file, with the real parser.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::Settings;
+    use crate::rules::{Ctx, File, FileKind, RepoView, Rule};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    /// An in-memory repository: path → content.
+    pub struct MemRepo {
+        paths: Vec<String>,
+        files: HashMap<String, Arc<Vec<u8>>>,
+    }
+
+    impl MemRepo {
+        pub fn new(files: &[(&str, &str)]) -> MemRepo {
+            MemRepo {
+                paths: files.iter().map(|(p, _)| p.to_string()).collect(),
+                files: files
+                    .iter()
+                    .map(|(p, t)| (p.to_string(), Arc::new(t.as_bytes().to_vec())))
+                    .collect(),
+            }
+        }
+    }
+
+    impl RepoView for MemRepo {
+        fn paths(&self) -> &[String] {
+            &self.paths
+        }
+        fn read(&self, path: &str) -> Option<Arc<Vec<u8>>> {
+            self.files.get(path).cloned()
+        }
+    }
+
+    /// (code, 1-based line) of every finding of `rule` on `text` at `path`.
+    pub fn run(
+        rule: &dyn Rule,
+        path: &str,
+        text: &str,
+        repo: &dyn RepoView,
+    ) -> Vec<(&'static str, usize)> {
+        run_with(rule, path, text, repo, &Settings::default())
+    }
+
+    pub fn run_with(
+        rule: &dyn Rule,
+        path: &str,
+        text: &str,
+        repo: &dyn RepoView,
+        settings: &Settings,
+    ) -> Vec<(&'static str, usize)> {
+        let kind = FileKind::of(path);
+        if !rule.applies_to(kind, path, text.as_bytes()) {
+            return Vec::new();
+        }
+        let docs = crate::engine::parse(path, text, kind);
+        let file = File {
+            path,
+            text,
+            kind,
+            docs: &docs,
+        };
+        let ctx = Ctx { settings, repo };
+        let mut out = Vec::new();
+        rule.check(&file, &ctx, &mut out);
+        let lines = crate::finding::LineIndex::new(text);
+        let mut got: Vec<_> = out
+            .iter()
+            .map(|f| (f.code, lines.position(text, f.span.start).line))
+            .collect();
+        got.sort();
+        got
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,7 +603,10 @@ mod tests {
         assert_eq!(Role::of("helmfiles/jx/jx-values.yaml"), Role::Values);
         assert_eq!(Role::of("helmfiles/jx/lighthouse.yaml"), Role::Values);
         assert_eq!(Role::of("helmfiles/jx/helmfile.yaml"), Role::Other);
-        assert_eq!(Role::of("apps/production/podinfo-values.yaml"), Role::Values);
+        assert_eq!(
+            Role::of("apps/production/podinfo-values.yaml"),
+            Role::Values
+        );
         assert_eq!(Role::of("base/kustomization.yml"), Role::Kustomization);
         assert_eq!(Role::of("apps/deploy.yaml"), Role::Other);
         assert_eq!(Role::of("values-schema.json"), Role::Other);
@@ -528,6 +620,9 @@ mod tests {
         let (p, m) = describe_pin(Pin::Untagged, "x", "alpine:${T} (resolves to `alpine`)");
         assert_eq!(p, Problem::Untagged);
         assert!(m.contains("`alpine:${T}` (resolves to `alpine`)"), "{m}");
-        assert_eq!(dotted(&["a".into(), "[0]".into(), "image".into()]), "a[0].image");
+        assert_eq!(
+            dotted(&["a".into(), "[0]".into(), "image".into()]),
+            "a[0].image"
+        );
     }
 }

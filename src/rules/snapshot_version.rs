@@ -55,3 +55,39 @@ impl Rule for SnapshotVersion {
         pins::report(self, Problem::Snapshot, found, file.path, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::NoRepo;
+    use crate::rules::pins::testing::run;
+
+    #[test]
+    fn images_and_charts() {
+        let pod = "containers:\n  - {name: svc, image: nexus.example.com/svc:1.4.0-SNAPSHOT}\n  - {name: ok, image: svc:1.4.0}\n";
+        assert_eq!(
+            run(&SnapshotVersion, "p.yaml", pod, &NoRepo),
+            vec![("GG203", 2)]
+        );
+        let chart = "apiVersion: v2\nname: app\nversion: 0.1.0-SNAPSHOT\ndependencies:\n  - {name: lib, version: 1.0.0-snapshot, repository: https://charts.example.com}\n";
+        // The chart's own version is what is being built: only the dependency counts.
+        assert_eq!(
+            run(&SnapshotVersion, "charts/app/Chart.yaml", chart, &NoRepo),
+            vec![("GG203", 5)]
+        );
+        let helmfile = "releases:\n  - {name: a, chart: org/a, version: 2.0.0-SNAPSHOT}\n";
+        assert_eq!(
+            run(&SnapshotVersion, "helmfile.yaml", helmfile, &NoRepo),
+            vec![("GG203", 2)]
+        );
+        assert_eq!(
+            run(
+                &SnapshotVersion,
+                "Dockerfile",
+                "FROM org/base:1-SNAPSHOT\n",
+                &NoRepo
+            ),
+            vec![("GG203", 1)]
+        );
+    }
+}

@@ -77,3 +77,85 @@ impl Rule for UnpinnedChart {
         pins::report(self, Problem::UnpinnedChart, found, file.path, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::NoRepo;
+    use crate::rules::pins::testing::{MemRepo, run};
+
+    const HELMFILE: &str = "\
+environments:
+  default:
+    values: [jx-values.yaml]
+---
+releases:
+- chart: jxgh/lighthouse
+  name: lighthouse
+- chart: jxgh/jx-preview
+  name: jx-preview
+- chart: jxgh/ranged
+  version: ^1.2.0
+- chart: ./local
+";
+
+    #[test]
+    fn helmfile_versions_resolve_from_the_version_stream() {
+        let repo = MemRepo::new(&[(
+            "versionStream/charts/jxgh/lighthouse/defaults.yaml",
+            "version: 1.33.6\n",
+        )]);
+        assert_eq!(
+            run(
+                &UnpinnedChart,
+                "helmfiles/jx/helmfile.yaml",
+                HELMFILE,
+                &repo
+            ),
+            vec![("GG204", 8), ("GG204", 11)]
+        );
+        // Without a version stream, every release without a version floats.
+        assert_eq!(
+            run(
+                &UnpinnedChart,
+                "helmfiles/jx/helmfile.yaml",
+                HELMFILE,
+                &NoRepo
+            ),
+            vec![("GG204", 6), ("GG204", 8), ("GG204", 11)]
+        );
+    }
+
+    #[test]
+    fn flux_argo_and_kustomize() {
+        let text = "\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: worker}
+spec:
+  chart:
+    spec: {chart: worker, sourceRef: {kind: HelmRepository, name: org}}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: a}
+spec:
+  source: {repoURL: https://git.example.com/cfg.git, path: x, targetRevision: HEAD}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: b}
+spec:
+  source: {repoURL: https://git.example.com/cfg.git, path: x, targetRevision: v1.4.2}
+";
+        assert_eq!(
+            run(&UnpinnedChart, "apps.yaml", text, &NoRepo),
+            vec![("GG204", 6), ("GG204", 12)]
+        );
+        let k = "resources:\n  - https://github.com/org/base//deploy?ref=main\n  - ../base\n";
+        assert_eq!(
+            run(&UnpinnedChart, "kustomization.yaml", k, &NoRepo),
+            vec![("GG204", 2)]
+        );
+    }
+}

@@ -60,6 +60,92 @@ impl Rule for UntaggedImage {
         pins::may_name_images(kind, bytes)
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
-        pins::report(self, Problem::Untagged, pins::images(file, ctx), file.path, out);
+        pins::report(
+            self,
+            Problem::Untagged,
+            pins::images(file, ctx),
+            file.path,
+            out,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::NoRepo;
+    use crate::rules::pins::testing::run;
+
+    #[test]
+    fn registry_ports_are_not_tags() {
+        let text = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+        - {name: a, image: nginx}
+        - {name: b, image: nginx:latest}
+        - {name: c, image: registry.local:5000/team/app}
+        - {name: d, image: registry.local:5000/team/app:1.0}
+      volumes:
+        - {name: r, rbd: {image: foo, monitors: [m]}}
+";
+        assert_eq!(
+            run(&UntaggedImage, "d.yaml", text, &NoRepo),
+            vec![("GG202", 8), ("GG202", 10)]
+        );
+    }
+
+    #[test]
+    fn kustomize_name_only_override_and_compose() {
+        let k = "images:\n  - {name: worker, newName: ghcr.io/org/worker}\n  - {name: web, digest: \"sha256:4b5e57f6eb2f42b9039b3d1e13929295f231749c510cbe341cd68036d9af97e2\"}\n";
+        assert_eq!(
+            run(&UntaggedImage, "overlays/kustomization.yaml", k, &NoRepo),
+            vec![("GG202", 2)]
+        );
+        let compose = "services:\n  web: {image: nginx}\n  app: {build: ., image: org/app}\n";
+        assert_eq!(
+            run(&UntaggedImage, "compose.yaml", compose, &NoRepo),
+            vec![("GG202", 2)]
+        );
+    }
+
+    #[test]
+    fn dockerfile_stages_and_scratch_pass() {
+        let text = "FROM golang AS build\nFROM build AS test\nFROM scratch\nCOPY --from=build /a /b\nCOPY --from=alpine /c /d\n";
+        assert_eq!(
+            run(&UntaggedImage, "svc/Dockerfile", text, &NoRepo),
+            vec![("GG202", 1), ("GG202", 5)]
+        );
+    }
+
+    #[test]
+    fn tekton_and_jenkins_x_step_references() {
+        let text = "\
+apiVersion: tekton.dev/v1beta1
+kind: PipelineRun
+metadata: {name: pr}
+spec:
+  pipelineSpec:
+    tasks:
+      - name: t
+        taskSpec:
+          stepTemplate: {image: uses:jenkins-x/jx3-pipeline-catalog/tasks/go/release.yaml@versionStream}
+          steps:
+            - image: uses:jenkins-x/jx3-pipeline-catalog/tasks/git-clone/git-clone.yaml@versionStream
+            - {name: build, image: golang}
+";
+        assert_eq!(
+            run(
+                &UntaggedImage,
+                ".lighthouse/jenkins-x/release.yaml",
+                text,
+                &NoRepo
+            ),
+            vec![("GG202", 12)]
+        );
     }
 }

@@ -19,7 +19,8 @@ pub struct StableVersion {
 
 /// Whether the repository has a version stream at all.
 pub fn present(repo: &dyn RepoView) -> bool {
-    repo.read(&format!("{DIR}/charts/repositories.yml")).is_some()
+    repo.read(&format!("{DIR}/charts/repositories.yml"))
+        .is_some()
         || repo
             .paths()
             .iter()
@@ -43,12 +44,18 @@ pub fn candidate_paths(chart: &str, release: Option<&str>) -> Vec<String> {
 }
 
 /// The stable version of a chart, when the version stream pins one.
-pub fn chart_version(repo: &dyn RepoView, chart: &str, release: Option<&str>) -> Option<StableVersion> {
-    candidate_paths(chart, release).into_iter().find_map(|path| {
-        let bytes = repo.read(&path)?;
-        let version = top_level_version(std::str::from_utf8(&bytes).ok()?)?;
-        Some(StableVersion { version, path })
-    })
+pub fn chart_version(
+    repo: &dyn RepoView,
+    chart: &str,
+    release: Option<&str>,
+) -> Option<StableVersion> {
+    candidate_paths(chart, release)
+        .into_iter()
+        .find_map(|path| {
+            let bytes = repo.read(&path)?;
+            let version = top_level_version(std::str::from_utf8(&bytes).ok()?)?;
+            Some(StableVersion { version, path })
+        })
 }
 
 /// The top-level `version:` of a `StableVersion` file, without quotes or a trailing comment.
@@ -97,17 +104,31 @@ mod tests {
                 "versionStream/charts/jxgh/lighthouse/defaults.yaml",
                 "gitUrl: https://github.com/jenkins-x/lighthouse\nversion: 1.33.6\n",
             ),
-            ("versionStream/charts/jx3/acme-jx/defaults.yaml", "version: \"0.0.19\" # pinned\n"),
+            (
+                "versionStream/charts/jx3/acme-jx/defaults.yaml",
+                "version: \"0.0.19\" # pinned\n",
+            ),
             ("versionStream/charts/old/thing.yml", "version: 2.0.1\n"),
-            ("versionStream/charts/jxgh/empty/defaults.yaml", "gitUrl: x\n"),
+            (
+                "versionStream/charts/jxgh/empty/defaults.yaml",
+                "gitUrl: x\n",
+            ),
         ]);
         assert!(present(&repo));
         let v = chart_version(&repo, "jxgh/lighthouse", Some("lighthouse")).unwrap();
         assert_eq!(v.version, "1.33.6");
         assert_eq!(v.path, "versionStream/charts/jxgh/lighthouse/defaults.yaml");
         // The release name is tried first (`acme-jx` for chart `jx3/acme`).
-        assert_eq!(chart_version(&repo, "jx3/acme", Some("acme-jx")).unwrap().version, "0.0.19");
-        assert_eq!(chart_version(&repo, "old/thing", None).unwrap().version, "2.0.1");
+        assert_eq!(
+            chart_version(&repo, "jx3/acme", Some("acme-jx"))
+                .unwrap()
+                .version,
+            "0.0.19"
+        );
+        assert_eq!(
+            chart_version(&repo, "old/thing", None).unwrap().version,
+            "2.0.1"
+        );
         assert_eq!(chart_version(&repo, "jxgh/empty", None), None);
         assert_eq!(chart_version(&repo, "jxgh/missing", None), None);
         assert_eq!(chart_version(&repo, "local-chart", None), None);

@@ -91,16 +91,43 @@ mod tests {
     #[test]
     fn ranges() {
         for v in [
-            "*", "", " ", "x", "X", "1.x", "1.2.x", "1.2.X", "1.2.*", "^1.2.3", "~1.2", "~>1.2",
-            ">=1.0.0", ">1", "<2.0.0", "<=3", ">=1.0.0 <2.0.0", ">=1.0.0, <2.0.0",
-            "1.0.0 - 2.0.0", "^1 || ^2", "!=1.2.3", ">= 1.8.0-rc.0", "v1.x",
+            "*",
+            "",
+            " ",
+            "x",
+            "X",
+            "1.x",
+            "1.2.x",
+            "1.2.X",
+            "1.2.*",
+            "^1.2.3",
+            "~1.2",
+            "~>1.2",
+            ">=1.0.0",
+            ">1",
+            "<2.0.0",
+            "<=3",
+            ">=1.0.0 <2.0.0",
+            ">=1.0.0, <2.0.0",
+            "1.0.0 - 2.0.0",
+            "^1 || ^2",
+            "!=1.2.3",
+            ">= 1.8.0-rc.0",
+            "v1.x",
         ] {
             assert!(is_range(v), "`{v}` is a range");
             assert_eq!(version_pin(v), VersionPin::Range, "`{v}`");
         }
         for v in [
-            "1.2.3", "v1.2.3", "=1.2.3", "1.2", "0.1.0-rc.1", "1.0.0-x.7", "1.4.2+build.5",
-            "1.33.6", "2024.1.15",
+            "1.2.3",
+            "v1.2.3",
+            "=1.2.3",
+            "1.2",
+            "0.1.0-rc.1",
+            "1.0.0-x.7",
+            "1.4.2+build.5",
+            "1.33.6",
+            "2024.1.15",
         ] {
             assert!(!is_range(v), "`{v}` is exact");
             assert_eq!(version_pin(v), VersionPin::Exact, "`{v}`");
@@ -115,10 +142,30 @@ mod tests {
 
     #[test]
     fn git_revisions() {
-        for r in ["v1.4.2", "1.4.2", "1.4", "1.4.2-rc.1", "2024.01.15", "podinfo-6.5.0", "my-chart-v1.2.3"] {
+        for r in [
+            "v1.4.2",
+            "1.4.2",
+            "1.4",
+            "1.4.2-rc.1",
+            "2024.01.15",
+            "podinfo-6.5.0",
+            "my-chart-v1.2.3",
+        ] {
             assert!(is_version_tag(r), "`{r}` is a version tag");
         }
-        for r in ["HEAD", "main", "master", "release-1.2", "feature/x", "stable", "v", "1.", "1.2-", "dev-2", "v2"] {
+        for r in [
+            "HEAD",
+            "main",
+            "master",
+            "release-1.2",
+            "feature/x",
+            "stable",
+            "v",
+            "1.",
+            "1.2-",
+            "dev-2",
+            "v2",
+        ] {
             assert!(!is_version_tag(r), "`{r}` is not a version tag");
         }
         assert!(is_commit_sha("3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a"));
