@@ -238,6 +238,13 @@ pub fn default_file_text() -> String {
          #   secret-store: {kind: ClusterSecretStore, name: jx-secret-store}\n\
          #   backend: {backend-type: vault}\n",
     );
+    out.push_str(
+        "\n# Images (GG201-GG203): tags that move (replaces the default list; `latest` always\n\
+         # counts), and image globs never reported (`*` crosses `/`).\n\
+         # images:\n\
+         #   mutable-tags: [latest, edge, nightly, main, master, develop, canary, unstable]\n\
+         #   allow: [\"registry.local/*\", \"*/pause\"]\n",
+    );
     out
 }
 
