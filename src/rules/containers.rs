@@ -64,6 +64,15 @@ pub fn image_sites(obj: &Node) -> Vec<ImageSite<'_>> {
         "PipelineRun" if group == "tekton.dev" => {
             pipeline_spec(obj.at(&["spec", "pipelineSpec"]), &mut out)
         }
+        // Tekton Triggers: each resource template is a whole object (usually a PipelineRun).
+        "TriggerTemplate" if group == "triggers.tekton.dev" => {
+            let templates = obj
+                .at(&["spec", "resourcetemplates"])
+                .and_then(Node::as_seq);
+            for template in templates.unwrap_or_default() {
+                out.extend(image_sites(template));
+            }
+        }
         "StepAction" if group == "tekton.dev" => {
             push_image(spec, None, "StepAction", &mut out);
         }

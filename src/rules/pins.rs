@@ -10,7 +10,7 @@ use super::image_ref::{ImageRef, Pin, tag_pin};
 use super::{Ctx, File, FileKind};
 use crate::finding::Finding;
 use crate::manifest::dockerfile::{self, Target};
-use crate::manifest::{Node, objects};
+use crate::manifest::{Node, Style, objects};
 use std::ops::Range;
 
 /// What is wrong with a reference; each problem belongs to one rule.
@@ -188,7 +188,7 @@ impl Scan<'_> {
     /// A scalar holding a whole reference.
     fn image_node(&mut self, node: &Node, what: &str) {
         let Some(text) = node.as_str() else { return };
-        if node.is_templated() {
+        if node.is_templated() || !is_string(node) {
             return;
         }
         if let Some(r) = ImageRef::parse(text.trim()) {
@@ -328,8 +328,13 @@ impl Scan<'_> {
         let sibling_tag = ["tag", "imageTag"].iter().find_map(|k| parent.get(k));
         match sibling_tag {
             Some(tag) => {
-                if let Some(name) = image.as_str().filter(|_| !image.is_templated()) {
-                    self.tag(tag, name.trim(), &what);
+                let name = image
+                    .as_str()
+                    .map(str::trim)
+                    .filter(|_| !image.is_templated() && is_string(image))
+                    .filter(|n| ImageRef::parse(n).is_some());
+                if let Some(name) = name {
+                    self.tag(tag, name, &what);
                 }
             }
             None => self.image_node(image, &what),
@@ -427,6 +432,22 @@ impl Scan<'_> {
             self.image(&r, &shown, u.span.clone(), &what, labels);
         }
     }
+}
+
+/// A scalar that YAML reads as a string: not a plain `true`, `null`, `42`, `1.5`, ...
+fn is_string(node: &Node) -> bool {
+    let Some(s) = node.as_scalar() else {
+        return false;
+    };
+    if s.style != Style::Plain {
+        return true;
+    }
+    let t = s.text.as_str();
+    let keyword = matches!(
+        t.to_ascii_lowercase().as_str(),
+        "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off"
+    );
+    !keyword && t.parse::<f64>().is_err()
 }
 
 fn describe_pin(pin: Pin, what: &str, shown: &str) -> (Problem, String) {

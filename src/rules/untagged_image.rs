@@ -123,6 +123,36 @@ spec:
     }
 
     #[test]
+    fn plain_non_string_scalars_are_not_images() {
+        let odd = "a: {image: true}\nb: {image: 42}\nc: {image: \"42\"}\n";
+        assert_eq!(
+            run(&UntaggedImage, "values.yaml", odd, &NoRepo),
+            vec![("GG202", 3)]
+        );
+    }
+
+    #[test]
+    fn tekton_trigger_templates() {
+        let text = "\
+apiVersion: triggers.tekton.dev/v1beta1
+kind: TriggerTemplate
+metadata: {name: tt}
+spec:
+  resourcetemplates:
+    - apiVersion: tekton.dev/v1
+      kind: TaskRun
+      metadata: {generateName: run-}
+      spec:
+        taskSpec:
+          steps: [{name: s, image: alpine}]
+";
+        assert_eq!(
+            run(&UntaggedImage, "triggers.yaml", text, &NoRepo),
+            vec![("GG202", 11)]
+        );
+    }
+
+    #[test]
     fn tekton_and_jenkins_x_step_references() {
         let text = "\
 apiVersion: tekton.dev/v1beta1
