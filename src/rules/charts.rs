@@ -13,22 +13,26 @@ use super::{Ctx, File, FileKind, version_stream};
 use crate::manifest::{Node, objects};
 use std::ops::Range;
 
-/// Prefilter for GG203/GG204 chart places.
-pub fn may_name_charts(kind: FileKind, bytes: &[u8]) -> bool {
-    matches!(kind, FileKind::Yaml | FileKind::Json)
-        && [
-            "chart",
-            "version",
-            "targetRevision",
-            "repoURL",
+/// Prefilter for GG203/GG204 chart places: by file name (helmfiles, `Chart.yaml`,
+/// kustomizations) or by a kind that references charts or sources.
+pub fn may_name_charts(kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+    if !matches!(kind, FileKind::Yaml | FileKind::Json) {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    name.starts_with("helmfile")
+        || name == "chart.yaml"
+        || name == "requirements.yaml"
+        || name.starts_with("kustomization")
+        || path.contains("helmfile.d/")
+        || [
             "releases",
-            "dependencies",
-            "semver",
-            "Repository",
-            "?ref=",
-            "github.com",
-            "://",
-            "helmCharts",
+            "HelmRelease",
+            "HelmChart",
+            "OCIRepository",
+            "GitRepository",
+            "Application",
+            "Kustomization",
         ]
         .iter()
         .any(|n| super::contains(bytes, n))

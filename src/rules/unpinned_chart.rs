@@ -69,8 +69,8 @@ impl Rule for UnpinnedChart {
     fn doc(&self) -> &'static str {
         DOC
     }
-    fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
-        super::charts::may_name_charts(kind, bytes)
+    fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+        super::charts::may_name_charts(kind, path, bytes)
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
         let found = super::charts::charts(file, ctx);
