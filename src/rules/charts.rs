@@ -109,9 +109,13 @@ fn git_chart_sources<'a>(file: &'a File) -> Vec<&'a str> {
     for doc in file.docs {
         let Some(root) = &doc.root else { continue };
         for obj in objects(root) {
-            let source = obj
-                .at(&["spec", "chart", "spec", "sourceRef"])
-                .or_else(|| obj.at(&["spec", "sourceRef"]));
+            // Only charts: a Flux `Kustomization` applying the same repository is how the
+            // cluster follows its own branch.
+            let source = match obj.get("kind").and_then(Node::as_str) {
+                Some("HelmRelease") => obj.at(&["spec", "chart", "spec", "sourceRef"]),
+                Some("HelmChart") => obj.at(&["spec", "sourceRef"]),
+                _ => None,
+            };
             if let Some(source) = source
                 && source.get("kind").and_then(Node::as_str) == Some("GitRepository")
             {
