@@ -21,7 +21,8 @@ Reports a container image whose tag is `latest` (any case) or another mutable ta
 - Dockerfile `FROM`, `COPY --from` and `RUN --mount=from=`, after `ARG` substitution.
 
 A digest pins the image whatever the tag says (`nginx:latest@sha256:...` passes), and
-`1.25-latest-alpine` is an ordinary tag. Not reported: fields that only look like images
+`1.25-latest-alpine` is an ordinary tag. In Helm values an empty `tag: ""` passes: charts
+fall back to their `appVersion`, which the chart version pins. Not reported: fields that only look like images
 (Flux `ImageRepository`, RBD volumes, CRD schemas, ConfigMap payloads, annotations, env
 values), template expressions, and images matching `images.allow`.
 
