@@ -919,6 +919,16 @@ spec:
     - {name: a, image: nginx:latest}   # gitops-guard: ignore[GG201] vendor demo
     - {name: b, image: nginx}
     - {name: c, image: busybox:latest} # FLAG GG201
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: demo
+  annotations:
+    ignore-check.gitops-guard.io/latest-tag: \"upstream demo, never deployed\"
+spec:
+  containers:
+    - {name: a, image: nginx:latest}
 ";
     check_in(&repo, &[("apps/p.yaml", text)], vec![], &[]);
 }
