@@ -6,7 +6,7 @@
 //! Content always comes from index blobs, never from the working tree.
 
 use super::range;
-use super::read::{self, Entry, Files, Opener, lossy};
+use super::read::{self, Entry, Files, Opener, into_string_lossy, lossy};
 use super::view::TreeView;
 use super::{Limits, Origin, ScanSet, Selection, SkipReason, Skipped, SourceError};
 use git2::{
@@ -36,6 +36,8 @@ impl Repo {
     /// Opens the repository from the environment and the current directory, as git does in a
     /// hook: `GIT_DIR`, `GIT_WORK_TREE`, `GIT_INDEX_FILE`, `GIT_OBJECT_DIRECTORY`, ... are
     /// honoured, and relative [`Selection::Paths`] resolve against the current directory.
+    ///
+    /// Turns off libgit2's process-wide re-hashing of objects on read (as git does).
     pub fn open() -> Result<Repo, SourceError> {
         let cwd = std::env::current_dir().ok();
         let repo = Repository::open_from_env().map_err(|source| SourceError::NotARepo {
@@ -66,6 +68,12 @@ impl Repo {
     }
 
     fn new(repo: Repository, opener: Opener, cwd: Option<PathBuf>) -> Repo {
+        // libgit2 re-hashes every object it reads (SHA-1 with collision detection), which
+        // doubles the cost of reading blobs; git itself does not verify on read either (only
+        // fsck does). Whoever can write `.git/objects` can rewrite the hooks anyway. The
+        // option is process-wide, so set it once.
+        static FAST_READS: std::sync::Once = std::sync::Once::new();
+        FAST_READS.call_once(|| git2::opts::strict_hash_verification(false));
         // Canonical forms, so that paths given through a symlinked directory (macOS `/tmp`,
         // a symlinked checkout) still land inside the work tree.
         let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
@@ -136,17 +144,15 @@ impl Repo {
                 files.paths.reserve(index.len());
                 files.blobs.reserve(index.len());
                 for entry in index.iter().filter(|e| stage(e) == 0) {
-                    let path = lossy(&entry.path);
                     if !is_intent_to_add(&entry) && super::classify::is_regular(entry.mode) {
-                        files.blobs.push((path.clone(), entry.id));
+                        files.blobs.push((files.paths.len(), entry.id));
                     }
-                    files.paths.push(path);
+                    files.paths.push(into_string_lossy(entry.path));
                 }
                 files
             }
         };
-        let handle = self.opener.open()?;
-        Ok(TreeView::new(files, handle))
+        Ok(TreeView::new(files, self.opener.clone()))
     }
 
     /// The content of `path` in the index (or `None`), for cross-file lookups such as the
@@ -176,63 +182,61 @@ impl Repo {
         Ok(index)
     }
 
+    /// One pass over the index: `all_paths`, conflicts, and the selected entries.
     fn collect_index(&self, scope: Scope<'_>, limits: &Limits) -> Result<ScanSet, SourceError> {
         self.require_workdir()?;
         let index = self.index()?;
+        // `None` selects every entry: `All`, or `Staged` on an unborn HEAD (no commit yet,
+        // so everything in the index is new).
+        let changed = match scope {
+            Scope::Staged => match self.head_tree()? {
+                Some(tree) => Some(changed_paths(&self.repo, &tree, &index)?),
+                None => None,
+            },
+            Scope::All | Scope::Paths(_) => None,
+        };
+        let selected = |path: &[u8]| match scope {
+            Scope::Paths(set) => set.matches(path),
+            Scope::Staged | Scope::All => changed
+                .as_ref()
+                .is_none_or(|c| c.binary_search_by(|p| p.as_slice().cmp(path)).is_ok()),
+        };
+
         let mut out = ScanSet::default();
         out.all_paths.reserve(index.len());
-        let mut stage0: Vec<IndexEntry> = Vec::with_capacity(index.len());
-        let mut conflicts: Vec<Vec<u8>> = Vec::new();
+        let mut entries = Vec::new();
+        let mut last_conflict: Option<Vec<u8>> = None;
         for entry in index.iter() {
             if stage(&entry) != 0 {
-                // The stages of one path are adjacent in the index: record the path once.
-                if conflicts.last() != Some(&entry.path) {
-                    conflicts.push(entry.path);
+                // Every conflict blocks the commit, so `Staged` reports them all. The stages of
+                // one path are adjacent in the index: record the path once.
+                let wanted = !matches!(scope, Scope::Paths(set) if !set.matches(&entry.path));
+                if wanted && last_conflict.as_ref() != Some(&entry.path) {
+                    out.skipped.push(Skipped {
+                        path: lossy(&entry.path),
+                        reason: SkipReason::Conflict,
+                    });
+                    last_conflict = Some(entry.path);
                 }
                 continue;
             }
-            out.all_paths.push(lossy(&entry.path));
-            stage0.push(entry);
-        }
-
-        let selected: Vec<IndexEntry> = match scope {
-            Scope::All => stage0,
-            Scope::Paths(set) => {
-                conflicts.retain(|p| set.matches(p));
-                stage0.retain(|e| set.matches(&e.path));
-                stage0
-            }
-            Scope::Staged => match self.head_tree()? {
-                // Unborn HEAD (no commit yet): everything in the index is new.
-                None => stage0,
-                Some(tree) => {
-                    let changed = changed_paths(&self.repo, &tree, &index)?;
-                    stage0.retain(|e| changed.contains(e.path.as_slice()));
-                    stage0
+            if selected(&entry.path) {
+                if is_intent_to_add(&entry) {
+                    // `git add -N`: the index holds the empty blob as a placeholder.
+                    out.skipped.push(Skipped {
+                        path: lossy(&entry.path),
+                        reason: SkipReason::IntentToAdd,
+                    });
+                } else {
+                    entries.push(Entry {
+                        raw_path: entry.path.clone(),
+                        oid: entry.id,
+                        mode: entry.mode,
+                        origin: Origin::Index,
+                    });
                 }
-            },
-        };
-
-        out.skipped.extend(conflicts.iter().map(|p| Skipped {
-            path: lossy(p),
-            reason: SkipReason::Conflict,
-        }));
-        let mut entries = Vec::with_capacity(selected.len());
-        for e in selected {
-            if is_intent_to_add(&e) {
-                // `git add -N`: the index holds the empty blob as a placeholder, not content.
-                out.skipped.push(Skipped {
-                    path: lossy(&e.path),
-                    reason: SkipReason::IntentToAdd,
-                });
-            } else {
-                entries.push(Entry {
-                    raw_path: e.path,
-                    oid: e.id,
-                    mode: e.mode,
-                    origin: Origin::Index,
-                });
             }
+            out.all_paths.push(into_string_lossy(entry.path));
         }
         read::read_entries(&self.repo, &self.opener, entries, limits, &mut out);
         Ok(out)
@@ -270,6 +274,7 @@ impl Repo {
 }
 
 /// Which index entries `collect_index` selects.
+#[derive(Clone, Copy)]
 enum Scope<'a> {
     Staged,
     All,
@@ -295,19 +300,20 @@ impl PathSet {
     }
 }
 
-/// Paths the index adds or changes relative to `tree` (never deletions). No rename detection:
-/// a rename shows up as an addition at its new path, which is the path the commit adds.
+/// Paths the index adds or changes relative to `tree` (never deletions), sorted for binary
+/// search. No rename detection: a rename shows up as an addition at its new path, which is
+/// the path the commit adds.
 fn changed_paths(
     repo: &Repository,
     tree: &Tree<'_>,
     index: &Index,
-) -> Result<HashSet<Vec<u8>>, SourceError> {
+) -> Result<Vec<Vec<u8>>, SourceError> {
     let mut opts = DiffOptions::new();
     // Type changes as one delta at the new type rather than a delete plus an add; and never
     // load blobs just to label them binary.
     opts.include_typechange(true).skip_binary_check(true);
     let diff = repo.diff_tree_to_index(Some(tree), Some(index), Some(&mut opts))?;
-    Ok(diff
+    let mut paths: Vec<Vec<u8>> = diff
         .deltas()
         .filter(|d| {
             matches!(
@@ -316,7 +322,10 @@ fn changed_paths(
             )
         })
         .filter_map(|d| d.new_file().path_bytes().map(<[u8]>::to_vec))
-        .collect())
+        .collect();
+    // Usually sorted already (diffs come in path order); `sort` is linear then.
+    paths.sort_unstable();
+    Ok(paths)
 }
 
 fn stage(entry: &IndexEntry) -> u16 {

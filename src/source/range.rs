@@ -82,11 +82,10 @@ pub(crate) fn tip_tree<'r>(repo: &'r Repository, spec: &str) -> Result<Tree<'r>,
 pub(crate) fn tree_files(repo: &Repository, tree: &Tree<'_>) -> Result<Files, SourceError> {
     let mut files = Files::default();
     walk_files(repo, tree, &mut |path, id, mode| {
-        let path = lossy(path);
         if super::classify::is_regular(mode) {
-            files.blobs.push((path.clone(), id));
+            files.blobs.push((files.paths.len(), id));
         }
-        files.paths.push(path);
+        files.paths.push(lossy(path));
     })?;
     Ok(files)
 }

@@ -27,8 +27,8 @@ pub(crate) struct Entry {
 pub(crate) struct Files {
     /// Every non-tree path.
     pub paths: Vec<String>,
-    /// The regular files among them, with their blob ids.
-    pub blobs: Vec<(String, Oid)>,
+    /// The regular files among them: an index into `paths`, and the blob id.
+    pub blobs: Vec<(usize, Oid)>,
 }
 
 /// How to open more handles on the same object database (per thread, or for a view).
@@ -182,4 +182,9 @@ pub(crate) fn read_text(odb: &Odb<'_>, oid: Oid, limits: &Limits) -> Result<Vec<
 /// A path for display and matching; invalid UTF-8 becomes U+FFFD.
 pub(crate) fn lossy(raw: &[u8]) -> String {
     String::from_utf8_lossy(raw).into_owned()
+}
+
+/// [`lossy`] without a copy when the bytes are valid UTF-8 (nearly always).
+pub(crate) fn into_string_lossy(raw: Vec<u8>) -> String {
+    String::from_utf8(raw).unwrap_or_else(|e| lossy(e.as_bytes()))
 }

@@ -367,6 +367,31 @@ fn paths_from_the_root_do_not_match_sibling_prefixes() {
 }
 
 #[test]
+fn paths_through_a_symlinked_directory() {
+    // macOS `/tmp`, symlinked checkouts: the current directory and the work tree root may be
+    // spelled differently.
+    let repo = layout_repo();
+    let links = tempfile::tempdir().expect("tempdir");
+    let link = links.path().join("link");
+    std::os::unix::fs::symlink(repo.path(), &link).expect("ln");
+    let r = open(&link.join("sub"));
+    assert_eq!(r.cwd_prefix().as_deref(), Some("sub"));
+    let get = |p: PathBuf| -> Vec<String> {
+        let set = r
+            .collect(&Selection::Paths(vec![p]), &Limits::default())
+            .expect("collect");
+        set.candidates.into_iter().map(|c| c.path).collect()
+    };
+    assert_eq!(get("x.yaml".into()), ["sub/x.yaml"]);
+    assert_eq!(get(link.join("top.yaml")), ["top.yaml"]);
+    assert_eq!(get(repo.path().join("other/w.yaml")), ["other/w.yaml"]);
+    assert_eq!(
+        get(link.join("sub/deleted/never.yaml")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
 fn linked_worktree_uses_its_own_index() {
     let repo = layout_repo();
     let root = repo.path();

@@ -1,11 +1,11 @@
 //! [`TreeView`]: the whole index (or a commit's tree) for cross-file rules, read lazily.
 //!
 //! Rules run on the rayon pool, so the view must be `Sync`; `git2::Repository` is only `Send`,
-//! so the view owns its own handle behind a `Mutex`. Blobs are read on first use and cached
-//! (by blob id, so identical files are read once).
+//! so the view opens its own handle (on first read; most runs never read) behind a `Mutex`.
+//! Blobs are read on first use and cached by blob id, so identical files are read once.
 
 use super::Limits;
-use super::read::{self, Files, Unreadable};
+use super::read::{self, Files, Opener};
 use crate::rules::RepoView;
 use git2::{Oid, Repository};
 use std::collections::HashMap;
@@ -14,18 +14,24 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// A read-only, lazily read view of every file in the index or in a commit.
 pub struct TreeView {
     paths: Vec<String>,
-    blobs: HashMap<String, Oid>,
-    repo: Mutex<Repository>,
+    /// Regular files: (index into `paths`, blob id), sorted by path for binary search.
+    blobs: Vec<(usize, Oid)>,
+    opener: Opener,
+    repo: Mutex<Option<Repository>>,
     cache: Mutex<HashMap<Oid, Option<Arc<Vec<u8>>>>>,
     limits: Limits,
 }
 
 impl TreeView {
-    pub(crate) fn new(files: Files, repo: Repository) -> Self {
+    pub(crate) fn new(files: Files, opener: Opener) -> Self {
+        let Files { paths, mut blobs } = files;
+        // Index and tree order are nearly sorted already, which the stable sort exploits.
+        blobs.sort_by(|a, b| paths[a.0].cmp(&paths[b.0]));
         TreeView {
-            paths: files.paths,
-            blobs: files.blobs.into_iter().collect(),
-            repo: Mutex::new(repo),
+            paths,
+            blobs,
+            opener,
+            repo: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
             limits: Limits::default(),
         }
@@ -39,7 +45,20 @@ impl TreeView {
 
     /// The blob id of the regular file at `path`, if any.
     pub fn oid(&self, path: &str) -> Option<Oid> {
-        self.blobs.get(path).copied()
+        let i = self
+            .blobs
+            .binary_search_by(|(p, _)| self.paths[*p].as_str().cmp(path))
+            .ok()?;
+        Some(self.blobs[i].1)
+    }
+
+    fn read_blob(&self, oid: Oid) -> Option<Vec<u8>> {
+        let mut slot = lock(&self.repo);
+        if slot.is_none() {
+            *slot = Some(self.opener.open().ok()?);
+        }
+        let odb = slot.as_ref()?.odb().ok()?;
+        read::read_text(&odb, oid, &self.limits).ok()
     }
 }
 
@@ -52,19 +71,12 @@ impl RepoView for TreeView {
     /// text that would be scanned (symlink, submodule, LFS pointer, git-crypt, binary,
     /// oversized).
     fn read(&self, path: &str) -> Option<Arc<Vec<u8>>> {
-        let oid = *self.blobs.get(path)?;
+        let oid = self.oid(path)?;
         if let Some(hit) = lock(&self.cache).get(&oid) {
             return hit.clone();
         }
         // Read outside the cache lock; two threads racing on one blob both read it, harmlessly.
-        let value = {
-            let repo = lock(&self.repo);
-            let odb = repo.odb().ok()?;
-            match read::read_text(&odb, oid, &self.limits) {
-                Ok(bytes) => Some(Arc::new(bytes)),
-                Err(Unreadable::Skip(_) | Unreadable::Error(_)) => None,
-            }
-        };
+        let value = self.read_blob(oid).map(Arc::new);
         lock(&self.cache).insert(oid, value.clone());
         value
     }
