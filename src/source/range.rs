@@ -1,5 +1,8 @@
 //! `--range BASE..TIP`: the files each commit of the range adds or changes relative to its
 //! first parent, read from that commit. Works in bare repositories (`pre-receive`).
+//!
+//! A BASE of all zeros (git's null id, which `pre-receive` gets for a new ref) means "the
+//! commits of TIP that no existing ref reaches", like `git rev-list TIP --not --all`.
 
 use super::read::{self, Entry, Files, Opener, lossy};
 use super::{Limits, Origin, ScanSet, SourceError};
@@ -18,7 +21,11 @@ pub(crate) fn collect(
     // Oldest first, so a file is attributed to the commit that introduced its content.
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(tip)?;
-    walk.hide(base)?;
+    match base {
+        Base::Commit(base) => walk.hide(base)?,
+        // In pre-receive the pushed refs are not updated yet, so every ref is "old".
+        Base::ExistingRefs => walk.hide_glob("refs/*")?,
+    }
 
     let mut opts = DiffOptions::new();
     opts.include_typechange(true).skip_binary_check(true);
@@ -127,8 +134,17 @@ fn walk_files(
     go(repo, tree, &mut Vec::new(), f)
 }
 
-/// Parses `A..B` into (base, tip) commit ids.
-fn parse(repo: &Repository, spec: &str) -> Result<(Oid, Oid), SourceError> {
+/// What the walk excludes.
+#[derive(Debug, Clone, Copy)]
+enum Base {
+    /// Commits reachable from this one (`BASE..TIP`).
+    Commit(Oid),
+    /// Commits reachable from any ref (`0000…..TIP`).
+    ExistingRefs,
+}
+
+/// Parses `A..B` into the base and the tip commit id.
+fn parse(repo: &Repository, spec: &str) -> Result<(Base, Oid), SourceError> {
     let invalid = |message: &str| SourceError::Range {
         range: spec.to_owned(),
         source: git2::Error::from_str(message),
@@ -145,11 +161,18 @@ fn parse(repo: &Repository, spec: &str) -> Result<(Oid, Oid), SourceError> {
         range: spec.to_owned(),
         source,
     };
+    if let Some((left, right)) = spec.split_once("..")
+        && matches!(left.len(), 40 | 64)
+        && left.bytes().all(|b| b == b'0')
+    {
+        let tip = repo.revparse_single(right).map_err(wrap)?;
+        return Ok((Base::ExistingRefs, tip.peel_to_commit().map_err(wrap)?.id()));
+    }
     let revspec = repo.revparse(spec).map_err(wrap)?;
     let (Some(from), Some(to)) = (revspec.from(), revspec.to()) else {
         return Err(invalid("expected both ends of the range"));
     };
     let base = from.peel_to_commit().map_err(wrap)?.id();
     let tip = to.peel_to_commit().map_err(wrap)?.id();
-    Ok((base, tip))
+    Ok((Base::Commit(base), tip))
 }

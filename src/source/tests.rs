@@ -863,6 +863,52 @@ fn bare_repository_supports_ranges_only() {
 }
 
 #[test]
+fn null_base_means_commits_no_ref_reaches() {
+    // pre-receive for a new branch: `0000…0000 <new> refs/heads/x`, the new commits sitting
+    // in the (quarantine) object store with no ref pointing at them yet.
+    let repo = init();
+    let dir = repo.path();
+    write(dir, "a.yaml", CONFIGMAP);
+    commit_all(dir, "one");
+    git(dir, &["checkout", "-q", "-b", "side"]);
+    write(dir, "side.yaml", CONFIGMAP);
+    commit_all(dir, "side");
+    git(dir, &["checkout", "-q", "main"]);
+    write(dir, "b.yaml", SECRET);
+    git(dir, &["add", "b.yaml"]);
+    let tree = git(dir, &["write-tree"]);
+    let parent = git(dir, &["rev-parse", "side"]);
+    let orphaned = git(dir, &["commit-tree", &tree, "-p", &parent, "-m", "pushed"]);
+    let r = open(dir);
+    let zeros = "0".repeat(40);
+    let set = r
+        .collect(
+            &Selection::Range(format!("{zeros}..{orphaned}")),
+            &Limits::default(),
+        )
+        .expect("range");
+    // Against its first parent `side`, the new commit adds b.yaml and drops side.yaml.
+    assert_eq!(names(&set), ["b.yaml"]);
+    assert_eq!(set.candidates[0].origin, Origin::Commit(orphaned.clone()));
+    assert_eq!(set.all_paths, ["a.yaml", "b.yaml"]);
+    // Everything already on a ref: nothing to scan.
+    let set = r
+        .collect(
+            &Selection::Range(format!("{zeros}..side")),
+            &Limits::default(),
+        )
+        .expect("range");
+    assert!(set.candidates.is_empty());
+    assert!(matches!(
+        r.collect(
+            &Selection::Range(format!("{zeros}..nope")),
+            &Limits::default()
+        ),
+        Err(SourceError::Range { .. })
+    ));
+}
+
+#[test]
 fn not_a_repository() {
     let tmp = tempfile::tempdir().expect("tempdir");
     // A temp dir might sit inside some repository; a fresh dir under `/` cannot be checked
