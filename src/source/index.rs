@@ -45,7 +45,7 @@ impl Repo {
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
-            source,
+            message: source.message().to_string(),
         })?;
         Ok(Repo::new(repo, Opener::Env, cwd))
     }
@@ -57,7 +57,7 @@ impl Repo {
         let repo = Repository::open_ext(dir, RepositoryOpenFlags::empty(), [] as [&Path; 0])
             .map_err(|source| SourceError::NotARepo {
                 cwd: dir.display().to_string(),
-                source,
+                message: source.message().to_string(),
             })?;
         if let Some(file) = index_file {
             let mut index = Index::open(&dir.join(file)).map_err(SourceError::Index)?;

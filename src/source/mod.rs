@@ -126,21 +126,27 @@ pub struct ScanSet {
     pub all_paths: Vec<String>,
 }
 
+impl From<git2::Error> for SourceError {
+    fn from(e: git2::Error) -> Self {
+        SourceError::Git(e)
+    }
+}
+
 /// Errors opening or reading the repository as a whole (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("not inside a git repository (searched from {cwd}): {source}")]
-    NotARepo { cwd: String, source: git2::Error },
+    #[error("not inside a git repository (searched from {cwd}): {message}")]
+    NotARepo { cwd: String, message: String },
     #[error(
         "the repository has no working tree and no index to scan (bare repository); use `gitops-guard pre-receive` or `--range` there"
     )]
     Bare,
-    #[error("cannot read the git index: {0}")]
+    #[error("cannot read the git index: {}", .0.message())]
     Index(git2::Error),
-    #[error("invalid revision range `{range}`: {source}")]
-    Range { range: String, source: git2::Error },
+    #[error("invalid revision range `{range}`: {message}")]
+    Range { range: String, message: String },
     #[error("path `{0}` is outside the repository")]
     OutsideRepo(String),
-    #[error("git error: {0}")]
-    Git(#[from] git2::Error),
+    #[error("git error: {}", .0.message())]
+    Git(git2::Error),
 }

@@ -147,7 +147,7 @@ enum Base {
 fn parse(repo: &Repository, spec: &str) -> Result<(Base, Oid), SourceError> {
     let invalid = |message: &str| SourceError::Range {
         range: spec.to_owned(),
-        source: git2::Error::from_str(message),
+        message: message.to_owned(),
     };
     if spec.contains("...") {
         return Err(invalid(
@@ -159,7 +159,7 @@ fn parse(repo: &Repository, spec: &str) -> Result<(Base, Oid), SourceError> {
     }
     let wrap = |source: git2::Error| SourceError::Range {
         range: spec.to_owned(),
-        source,
+        message: source.message().to_owned(),
     };
     if let Some((left, right)) = spec.split_once("..")
         && matches!(left.len(), 40 | 64)
