@@ -5,6 +5,7 @@
 //! are repository-relative with `/`; nothing is skipped silently (every skip is recorded).
 
 mod classify;
+pub mod dir;
 mod index;
 mod range;
 mod read;
@@ -23,6 +24,8 @@ pub enum Origin {
     Index,
     /// A commit (hex id), for `--range` and `pre-receive`.
     Commit(String),
+    /// A file on disk (`check --no-git`).
+    Worktree,
 }
 
 /// A file to scan.
