@@ -785,3 +785,35 @@ fn corpus_legacy_cluster_folders_are_found() {
     want.sort_by(|a, b| (&a.1, a.2, &a.0).cmp(&(&b.1, b.2, &b.0)));
     assert_eq!(found, want);
 }
+
+#[test]
+fn one_fix_flag_moves_first_then_converts_the_secret() {
+    let repo = jx3_repo();
+    let from = "config-root/namespaces/jx/app/db.yaml";
+    let to = "config-root/namespaces/jx/app/db-secret.yaml";
+    repo.stage(
+        from,
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: jx\nstringData:\n  password: hunter2-layout-x1\n",
+    );
+    let out = repo
+        .cmd()
+        .args(["check", "--all", "--fix"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("moved {from} -> {to}")),
+        "{stderr}"
+    );
+    // The move is staged (same blob); the ExternalSecret waits in the working tree.
+    let ls = ls_files(&repo);
+    assert!(
+        ls.contains(&format!("\t{to}\n")) && !ls.contains(from),
+        "{ls}"
+    );
+    let text = std::fs::read_to_string(repo.join(to)).unwrap();
+    assert!(text.contains("kind: ExternalSecret"), "{text}");
+    assert!(!text.contains("hunter2-layout-x1"), "{text}");
+    assert!(!repo.join(from).exists());
+}

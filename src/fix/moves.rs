@@ -438,7 +438,9 @@ fn make_dirs(dest: &Path, workdir: &Path, created: &mut Vec<PathBuf>) -> Result<
 }
 
 /// Writes a new file, failing if anything exists at `dest` (never overwrites), with the
-/// permissions of the file it comes from.
+/// permissions of the file it comes from. Not [`super::atomic::write`]: that one replaces
+/// the target by design, and here an existing file must stop the run instead. A crash
+/// mid-write leaves an untracked partial file next to the intact original and index.
 fn write_new(dest: &Path, bytes: &[u8], like: &std::fs::Metadata) -> Result<(), String> {
     let shown = dest.display();
     let mut file = std::fs::OpenOptions::new()
@@ -454,7 +456,11 @@ fn write_new(dest: &Path, bytes: &[u8], like: &std::fs::Metadata) -> Result<(), 
         let _ = std::fs::remove_file(dest);
         return Err(format!("{shown}: {e}"));
     }
-    Ok(())
+    // The new name must be durable before the index points at it.
+    match dest.parent() {
+        Some(dir) => super::atomic::sync_dir(dir).map_err(|e| format!("{}: {e}", dir.display())),
+        None => Ok(()),
+    }
 }
 
 /// The files whose findings the move fix may resolve.
