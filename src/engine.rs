@@ -58,7 +58,13 @@ impl Outcome {
 
 /// Scans a whole selection. `serial` forces one thread (used to prove parallel == serial).
 pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool) -> Outcome {
-    let ctx = Ctx { settings, repo };
+    // Built only when a layout rule is on and a layout applies; lazy inside.
+    let layout = crate::layout::LayoutIndex::for_run(settings, repo);
+    let ctx = Ctx {
+        settings,
+        repo,
+        layout: layout.as_ref(),
+    };
     let mut skipped = Vec::new();
     let mut too_large = Vec::new();
     for s in set.skipped {
@@ -135,7 +141,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &Ctx) -> FileResult {
     let active: Vec<(&dyn Rule, Severity)> = rules::RULES
         .iter()
         .filter_map(|r| ctx.settings.level(r.code()).map(|lvl| (*r, lvl)))
-        .filter(|(r, _)| r.applies_to(kind, path, bytes))
+        .filter(|(r, _)| r.applies_in(ctx, kind, path, bytes))
         .collect();
     let mut result = FileResult {
         path: path.to_string(),
@@ -146,9 +152,29 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &Ctx) -> FileResult {
     if active.is_empty() {
         return result;
     }
+    let reads_docs = active.iter().any(|(r, _)| r.reads_documents());
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
+            // Rules about paths alone still run: they never look at the bytes.
+            let file = File {
+                path,
+                text: "",
+                kind,
+                docs: &[],
+            };
+            for (rule, level) in active.iter().filter(|(r, _)| !r.reads_documents()) {
+                let before = result.findings.len();
+                rule.check(&file, ctx, &mut result.findings);
+                for f in &mut result.findings[before..] {
+                    f.severity = (*level).max(f.severity);
+                    f.start = crate::finding::Position { line: 1, column: 1 };
+                    f.end = f.start;
+                }
+            }
+            if !reads_docs {
+                return result;
+            }
             if let Some(level) = ctx.settings.level(rules::InvalidYaml.code()) {
                 let at = e.valid_up_to();
                 let mut f = Finding::new(
@@ -168,7 +194,8 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &Ctx) -> FileResult {
             return result;
         }
     };
-    let docs = if matches!(kind, FileKind::Yaml | FileKind::Json) {
+    let manifest = matches!(kind, FileKind::Yaml | FileKind::Json);
+    let mut docs = if manifest && reads_docs {
         parse(path, text, kind)
     } else {
         Vec::new()
@@ -195,6 +222,10 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &Ctx) -> FileResult {
                 format!("{path}: Secret `{name}` allowed by `secret.jenkins-x.io/convert-exclude: \"true\"`")
             })
             .collect();
+    }
+    if manifest && !reads_docs && !findings.is_empty() {
+        // Only path rules ran; suppressions and redaction still need the documents.
+        docs = parse(path, text, kind);
     }
     let lines = LineIndex::new(text);
     apply_suppressions(&mut findings, text, &docs, &lines, ctx.settings, path);

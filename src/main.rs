@@ -3,8 +3,10 @@
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use gitops_guard::config::{self, Settings};
+use gitops_guard::fix::moves;
 use gitops_guard::report::{self, Format};
-use gitops_guard::source::{Limits, Repo, Selection};
+use gitops_guard::rules::RepoView;
+use gitops_guard::source::{Limits, Repo, ScanSet, Selection};
 use gitops_guard::{engine, fix, rules};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -77,8 +79,10 @@ struct CheckArgs {
     /// Run on one thread (results are identical; for debugging and benchmarks).
     #[arg(long, hide = true)]
     serial: bool,
-    /// Rewrite raw Secrets (GG101) into ExternalSecrets in the working tree, saving their
-    /// values outside git first; exits 1 so the result is reviewed and staged.
+    /// Fix what can be fixed, then exit 1 so the result is reviewed: move, rename and split
+    /// files to their canonical layout place (GG301/GG303/GG304; in the working tree and the
+    /// index, as `git mv` would), and rewrite raw Secrets (GG101) into ExternalSecrets in the
+    /// working tree, saving their values outside git first (to be staged).
     #[arg(long, conflicts_with = "range")]
     fix: bool,
     /// Where --fix saves Secret values (default: <git dir>/gitops-guard/secrets).
@@ -178,7 +182,11 @@ fn run(cli: Cli) -> Result<u8> {
                     path.display()
                 );
             }
-            std::fs::write(&path, config::default_file_text())
+            let view = repo.view(&Selection::All)?;
+            let detected = config::Detected {
+                layout: gitops_guard::layout::detect(view.paths()),
+            };
+            std::fs::write(&path, config::default_file_text(&detected))
                 .with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
             Ok(0)
@@ -279,6 +287,18 @@ fn run_fix(
     Ok(report)
 }
 
+/// The scanned bytes the Secret fix needs again: only those that may hold a Secret.
+fn secret_fix_inputs(args: &CheckArgs, set: &ScanSet) -> Vec<(String, Vec<u8>)> {
+    if !args.fix {
+        return Vec::new();
+    }
+    set.candidates
+        .iter()
+        .filter(|c| rules::contains(&c.bytes, "Secret"))
+        .map(|c| (c.path.clone(), c.bytes.clone()))
+        .collect()
+}
+
 fn check(args: CheckArgs) -> Result<u8> {
     let repo = Repo::open()?;
     let settings = load_settings(&args, &repo)?;
@@ -294,19 +314,29 @@ fn check(args: CheckArgs) -> Result<u8> {
     let limits = Limits {
         max_file_size: settings.max_file_size,
     };
-    let set = repo.collect(&selection, &limits)?;
-    let view = repo.view(&selection)?;
-    // --fix needs the scanned bytes again; keep only those that may hold a Secret.
-    let fix_inputs: Vec<(String, Vec<u8>)> = if args.fix {
-        set.candidates
-            .iter()
-            .filter(|c| rules::contains(&c.bytes, "Secret"))
-            .map(|c| (c.path.clone(), c.bytes.clone()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let outcome = engine::scan(set, &settings, &view, args.serial);
+    let collect =
+        || -> Result<_> { Ok((repo.collect(&selection, &limits)?, repo.view(&selection)?)) };
+    let (set, mut view) = collect()?;
+    let mut fix_inputs = secret_fix_inputs(&args, &set);
+    let mut outcome = engine::scan(set, &settings, &view, args.serial);
+    let (mut moved, mut move_failed) = (false, false);
+    if args.fix {
+        // Layout first: moves change paths (in the index too), so the Secret fix and the
+        // report see the tree as it is now.
+        let paths = moves::fixable_paths(outcome.findings());
+        if !paths.is_empty() {
+            let report = moves::run(repo.git(), &settings, &view, &paths);
+            print_moves(&report)?;
+            move_failed = report.error.is_some();
+            moved = report.changed();
+            if moved {
+                let (set, new_view) = collect()?;
+                view = new_view;
+                fix_inputs = secret_fix_inputs(&args, &set);
+                outcome = engine::scan(set, &settings, &view, args.serial);
+            }
+        }
+    }
     if args.verbose {
         let mut err = std::io::stderr().lock();
         for s in &outcome.skipped {
@@ -325,11 +355,36 @@ fn check(args: CheckArgs) -> Result<u8> {
     let mut code = outcome.exit_code();
     if args.fix {
         let report = run_fix(&repo, &args, &settings, &view, &outcome, &fix_inputs)?;
-        if report.has_errors() {
+        if report.has_errors() || move_failed {
             code = 2;
-        } else if report.changed() {
+        } else if report.changed() || moved {
+            // Whatever --fix changed is reviewed before it is committed.
             code = code.max(1);
         }
     }
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// Says on stderr what `--fix` moved, or why it moved nothing.
+fn print_moves(report: &moves::MoveReport) -> Result<()> {
+    let mut err = std::io::stderr().lock();
+    for action in &report.applied {
+        writeln!(err, "{action}")?;
+    }
+    for c in &report.conflicts {
+        writeln!(err, "conflict: {}: {}", c.path, c.message)?;
+    }
+    if !report.conflicts.is_empty() {
+        writeln!(
+            err,
+            "nothing was moved: resolve the conflicts above and run `--fix` again"
+        )?;
+    }
+    for (path, why) in &report.skipped {
+        writeln!(err, "not moved: {path}: {why}")?;
+    }
+    if let Some(e) = &report.error {
+        writeln!(err, "gitops-guard: error: {e}")?;
+    }
+    Ok(())
 }

@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn init_template_fix_section_parses_when_uncommented() {
-        let text = crate::config::default_file_text();
+        let text = crate::config::default_file_text(&crate::config::Detected::default());
         let section: String = text
             .lines()
             .skip_while(|l| !l.starts_with("# fix:"))

@@ -5,7 +5,7 @@
 
 mod fix;
 mod images;
-mod layout;
+pub mod layout;
 
 pub use fix::{BackendConfig, FixConfig, FixFormat, Naming, SecretStoreRef, is_dns1123_subdomain};
 pub use images::ImagesConfig;
@@ -216,8 +216,15 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or(s).to_string()
 }
 
+/// What `gitops-guard init` found in the repository, written into the generated file.
+#[derive(Debug, Clone, Default)]
+pub struct Detected {
+    /// The layout preset the repository looks like (`jx3`), if any.
+    pub layout: Option<layout::PresetName>,
+}
+
 /// The commented default file written by `gitops-guard init`.
-pub fn default_file_text() -> String {
+pub fn default_file_text(detected: &Detected) -> String {
     let mut out = String::from(
         "# gitops-guard configuration. `gitops-guard rules` lists the rules and\n\
          # `gitops-guard rule CODE` documents one.\n\n\
@@ -245,6 +252,7 @@ pub fn default_file_text() -> String {
          #   mutable-tags: [latest, edge, nightly, main, master, develop, canary, unstable]\n\
          #   allow: [\"registry.local/*\", \"*/pause\"]\n",
     );
+    out.push_str(&layout::init_text(detected.layout));
     out
 }
 
@@ -282,6 +290,12 @@ mod tests {
 
     #[test]
     fn default_text_parses() {
-        Settings::from_text(&default_file_text(), None).unwrap();
+        let plain = Settings::from_text(&default_file_text(&Detected::default()), None).unwrap();
+        assert_eq!(plain.layout.preset, Some(layout::PresetName::None));
+        let jx3 = Detected {
+            layout: Some(layout::PresetName::Jx3),
+        };
+        let s = Settings::from_text(&default_file_text(&jx3), None).unwrap();
+        assert_eq!(s.layout.preset, Some(layout::PresetName::Jx3));
     }
 }

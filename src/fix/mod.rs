@@ -17,6 +17,7 @@
 pub mod atomic;
 pub mod edit;
 pub mod emit;
+pub mod moves;
 pub mod naming;
 pub mod secret;
 #[cfg(test)]
@@ -552,6 +553,7 @@ fn recheck(
         let ctx = Ctx {
             settings: opts.settings,
             repo: opts.repo,
+            layout: None,
         };
         let mut findings = Vec::new();
         rule.check(&file, &ctx, &mut findings);
@@ -820,6 +822,7 @@ stringData:
         let ctx = Ctx {
             settings,
             repo: &NoRepo,
+            layout: None,
         };
         let mut out = Vec::new();
         if let Some(rule) = rules::lookup(CODE) {

@@ -10,8 +10,12 @@ pub mod containers;
 pub mod image_ref;
 mod internal;
 mod latest_tag;
+mod namespace_mismatch;
+mod non_canonical_name;
+mod off_layout;
 pub mod pins;
 mod raw_secret;
+mod scope_mismatch;
 mod secret_generator_literal;
 mod snapshot_version;
 mod unpinned_chart;
@@ -20,7 +24,11 @@ pub mod version_stream;
 pub mod versions;
 
 pub use internal::{FileTooLarge, InvalidSuppression, InvalidYaml, UnusedSuppression};
+pub use namespace_mismatch::NamespaceMismatch;
+pub use non_canonical_name::NonCanonicalName;
+pub use off_layout::OffLayout;
 pub use raw_secret::{RawSecret, RawSecretInfo, allowed_secrets, sensitive_spans};
+pub use scope_mismatch::ScopeMismatch;
 
 use crate::config::Settings;
 use crate::finding::{Finding, Severity};
@@ -89,6 +97,9 @@ impl RepoView for NoRepo {
 pub struct Ctx<'a> {
     pub settings: &'a Settings,
     pub repo: &'a dyn RepoView,
+    /// The layout of this run (GG301–GG304); `None` when no layout applies or those rules
+    /// are off.
+    pub layout: Option<&'a crate::layout::LayoutIndex<'a>>,
 }
 
 /// A rule. See `raw_secret.rs` for the model to follow.
@@ -109,6 +120,17 @@ pub trait Rule: Sync {
     }
     /// Whether the rule may report anything for this file; lets the engine skip parsing.
     fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool;
+    /// [`Rule::applies_to`] with the run's context, for rules whose answer depends on
+    /// the whole repository (the layout). The engine asks this one.
+    fn applies_in(&self, ctx: &Ctx, kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+        let _ = ctx;
+        self.applies_to(kind, path, bytes)
+    }
+    /// Whether the rule reads the parsed documents. A file only path rules look at is never
+    /// parsed (and never needs to be UTF-8).
+    fn reads_documents(&self) -> bool {
+        true
+    }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>);
 }
 
@@ -124,6 +146,10 @@ pub const RULES: &[&dyn Rule] = &[
     &untagged_image::UntaggedImage,
     &snapshot_version::SnapshotVersion,
     &unpinned_chart::UnpinnedChart,
+    &OffLayout,
+    &NamespaceMismatch,
+    &ScopeMismatch,
+    &NonCanonicalName,
 ];
 
 /// Looks a rule up by code (`GG101`) or name (`raw-secret`), case-insensitively.

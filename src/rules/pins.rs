@@ -598,7 +598,11 @@ pub(crate) mod testing {
             kind,
             docs: &docs,
         };
-        let ctx = Ctx { settings, repo };
+        let ctx = Ctx {
+            settings,
+            repo,
+            layout: None,
+        };
         let mut out = Vec::new();
         rule.check(&file, &ctx, &mut out);
         let lines = crate::finding::LineIndex::new(text);
