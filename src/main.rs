@@ -55,6 +55,10 @@ struct CheckArgs {
     /// Scan what every commit in a revision range adds or changes (`BASE..HEAD`).
     #[arg(long, value_name = "BASE..HEAD", conflicts_with = "paths")]
     range: Option<String>,
+    /// Scan files on disk instead of git (PATHS are folders or files; default `.`), e.g.
+    /// rendered manifests in CI. `.gitignore`d and hidden files are passed over.
+    #[arg(long, conflicts_with_all = ["all", "range", "fix"])]
+    no_git: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -194,13 +198,13 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn load_settings(args: &CheckArgs, repo: &Repo) -> Result<Settings> {
+fn load_settings(args: &CheckArgs, root: Option<&std::path::Path>) -> Result<Settings> {
     let mut settings = if args.isolated {
         Settings::default()
     } else if let Some(path) = &args.config {
         Settings::load(path)?
     } else {
-        match repo.workdir().map(|w| w.join(config::FILE_NAME)) {
+        match root.map(|w| w.join(config::FILE_NAME)) {
             Some(path) if path.is_file() => Settings::load(&path)?,
             _ => Settings::default(),
         }
@@ -300,8 +304,11 @@ fn secret_fix_inputs(args: &CheckArgs, set: &ScanSet) -> Vec<(String, Vec<u8>)> 
 }
 
 fn check(args: CheckArgs) -> Result<u8> {
+    if args.no_git {
+        return check_dir(args);
+    }
     let repo = Repo::open()?;
-    let settings = load_settings(&args, &repo)?;
+    let settings = load_settings(&args, repo.workdir())?;
     let selection = if let Some(range) = &args.range {
         Selection::Range(range.clone())
     } else if args.all {
@@ -337,6 +344,34 @@ fn check(args: CheckArgs) -> Result<u8> {
             }
         }
     }
+    let mut code = report_outcome(&args, &outcome)?;
+    if args.fix {
+        let report = run_fix(&repo, &args, &settings, &view, &outcome, &fix_inputs)?;
+        if report.has_errors() || move_failed {
+            code = 2;
+        } else if report.changed() || moved {
+            // Whatever --fix changed is reviewed before it is committed.
+            code = code.max(1);
+        }
+    }
+    Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// `check --no-git`: files on disk, configuration from the current directory.
+fn check_dir(args: CheckArgs) -> Result<u8> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let settings = load_settings(&args, Some(&cwd))?;
+    let limits = Limits {
+        max_file_size: settings.max_file_size,
+    };
+    let (set, view) = gitops_guard::source::dir::collect(&args.paths, &limits);
+    let outcome = engine::scan(set, &settings, &view, args.serial);
+    let code = report_outcome(&args, &outcome)?;
+    Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// Prints verbose notes and the report; returns the outcome's exit code.
+fn report_outcome(args: &CheckArgs, outcome: &engine::Outcome) -> Result<u8> {
     if args.verbose {
         let mut err = std::io::stderr().lock();
         for s in &outcome.skipped {
@@ -350,19 +385,9 @@ fn check(args: CheckArgs) -> Result<u8> {
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::stdout().is_terminal();
     let mut out = std::io::stdout().lock();
-    report::write(&mut out, &outcome, args.format, color)?;
+    report::write(&mut out, outcome, args.format, color)?;
     out.flush()?;
-    let mut code = outcome.exit_code();
-    if args.fix {
-        let report = run_fix(&repo, &args, &settings, &view, &outcome, &fix_inputs)?;
-        if report.has_errors() || move_failed {
-            code = 2;
-        } else if report.changed() || moved {
-            // Whatever --fix changed is reviewed before it is committed.
-            code = code.max(1);
-        }
-    }
-    Ok(if args.exit_zero && code == 1 { 0 } else { code })
+    Ok(outcome.exit_code())
 }
 
 /// Says on stderr what `--fix` moved, or why it moved nothing.

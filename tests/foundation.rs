@@ -489,3 +489,27 @@ fn no_secret_value_reaches_any_output() {
         assert!(!all.contains(m), "secret value `{m}` leaked:\n{all}");
     }
 }
+
+#[test]
+fn no_git_scans_a_folder_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("out/apps")).unwrap();
+    std::fs::write(root.join("out/apps/db.yaml"), SECRET).unwrap();
+    std::fs::write(root.join("out/apps/cm.yaml"), CONFIGMAP).unwrap();
+    std::fs::write(root.join("out/.gitignore"), "ignored.yaml\n").unwrap();
+    std::fs::write(root.join("out/ignored.yaml"), SECRET).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-guard"));
+    common::scrubbed(&mut cmd)
+        .args(["check", "--no-git", "out", "--format", "json"])
+        .current_dir(root)
+        .env("GIT_CEILING_DIRECTORIES", root.parent().unwrap());
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(findings(&json), vec![f("GG101", "out/apps/db.yaml", 1)]);
+    assert_eq!(
+        json["summary"]["files_scanned"], 2,
+        "hidden and ignored files are passed over"
+    );
+}
