@@ -24,6 +24,9 @@ pub struct FileResult {
     pub display_text: Option<String>,
     /// Informational notes for `--verbose` (e.g. a Secret allowed by its opt-out annotation).
     pub notes: Vec<String>,
+    /// The commit (hex id) the content was read from, for `--range` and `pre-receive`;
+    /// `None` for the index.
+    pub commit: Option<String>,
 }
 
 /// The result of a whole run.
@@ -82,7 +85,13 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
         .filter(|c| !settings.is_excluded(&c.path))
         .collect();
     let files_scanned = candidates.len();
-    let work = |c: &crate::source::Candidate| scan_file(&c.path, &c.bytes, &ctx);
+    let work = |c: &crate::source::Candidate| {
+        let mut result = scan_file(&c.path, &c.bytes, &ctx);
+        if let crate::source::Origin::Commit(id) = &c.origin {
+            result.commit = Some(id.clone());
+        }
+        result
+    };
     let mut files: Vec<FileResult> = if serial {
         candidates.iter().map(work).collect()
     } else {
@@ -107,6 +116,7 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
                 findings: vec![f],
                 display_text: None,
                 notes: Vec::new(),
+                commit: None,
             });
         }
     }
@@ -148,6 +158,7 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &Ctx) -> FileResult {
         findings: Vec::new(),
         display_text: None,
         notes: Vec::new(),
+        commit: None,
     };
     if active.is_empty() {
         return result;

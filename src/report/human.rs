@@ -108,10 +108,17 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_context_lines(1);
+    // In a range or a push the same path can appear in several commits: say which one, in
+    // git's `<rev>:<path>` notation (`git show <rev>:<path>` prints that version).
+    let commit = file
+        .commit
+        .as_deref()
+        .map(|c| format!("{}:", short_id(c)))
+        .unwrap_or_default();
     let source = file
         .display_text
         .as_ref()
-        .map(|text| NamedSource::new(finding.path.clone(), text.clone()));
+        .map(|text| NamedSource::new(format!("{commit}{}", finding.path), text.clone()));
     let diag = Diag { finding, source };
     let mut out = String::new();
     if handler.render_report(&mut out, &diag).is_err() {
@@ -119,10 +126,15 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
     }
     // miette names the source after the span; for whole-file findings say the path.
     if diag.source.is_none() {
-        out.push_str(&format!("  at {}\n", finding.path));
+        out.push_str(&format!("  at {commit}{}\n", finding.path));
     }
     out.push('\n');
     out
+}
+
+/// The abbreviated commit id shown to people (12 hex digits, like `git log --abbrev=12`).
+pub fn short_id(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }
 
 /// Writes every finding and the summary.

@@ -8,9 +8,11 @@ use std::io::{self, Write};
 /// Builds the JSON value (lines and columns are 1-based).
 pub fn value(outcome: &Outcome) -> serde_json::Value {
     let findings: Vec<_> = outcome
-        .findings()
-        .map(|f| {
-            json!({
+        .files
+        .iter()
+        .flat_map(|file| file.findings.iter().map(move |f| (file, f)))
+        .map(|(file, f)| {
+            let mut v = json!({
                 "code": f.code,
                 "rule": f.rule,
                 "severity": f.severity.as_str(),
@@ -22,7 +24,12 @@ pub fn value(outcome: &Outcome) -> serde_json::Value {
                 "message": f.message,
                 "help": f.help,
                 "fixable": f.fixable,
-            })
+            });
+            // Only present for `--range` and `pre-receive` (content read from a commit).
+            if let Some(commit) = &file.commit {
+                v["commit"] = json!(commit);
+            }
+            v
         })
         .collect();
     let errors: Vec<_> = outcome

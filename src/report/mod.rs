@@ -1,10 +1,13 @@
-//! Rendering findings: human (miette), JSON. Only this module knows output formats.
+//! Rendering findings: human (miette), JSON, SARIF, GitHub workflow commands. Only this module
+//! knows output formats.
 //!
 //! Every renderer reads the engine's redacted display text, never the raw file, so secret
 //! values cannot reach output.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use crate::engine::Outcome;
 use std::io::{self, Write};
@@ -16,6 +19,10 @@ pub enum Format {
     Human,
     /// One JSON object, stable for scripts.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning and other SARIF viewers).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the changed lines).
+    Github,
 }
 
 /// Writes the outcome in `format`.
@@ -28,5 +35,7 @@ pub fn write(
     match format {
         Format::Human => human::write(out, outcome, color),
         Format::Json => json::write(out, outcome),
+        Format::Sarif => sarif::write(out, outcome),
+        Format::Github => github::write(out, outcome),
     }
 }
