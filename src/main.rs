@@ -7,7 +7,7 @@ use gitops_guard::fix::moves;
 use gitops_guard::report::{self, Format};
 use gitops_guard::rules::RepoView;
 use gitops_guard::source::{Limits, Repo, ScanSet, Selection};
-use gitops_guard::{engine, fix, rules};
+use gitops_guard::{engine, fix, hook, rules};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +36,12 @@ enum Command {
         /// A code (GG101) or name (raw-secret).
         code: String,
     },
+    /// Install gitops-guard as a git hook (chaining any hook that is already there).
+    Install(hook::InstallArgs),
+    /// Remove the hook `install` wrote and put back the one it replaced.
+    Uninstall(hook::UninstallArgs),
+    /// Server side: check a push (git's pre-receive hook input on stdin); exit 1 refuses it.
+    PreReceive(hook::PreReceiveArgs),
     /// Write a commented default .gitops-guard.yaml at the repository root.
     Init {
         /// Overwrite an existing file.
@@ -115,6 +121,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Install(args) => {
+            hook::install_command(&args, &mut std::io::stdout(), &mut std::io::stderr())
+        }
+        Command::Uninstall(args) => hook::uninstall_command(&args, &mut std::io::stderr()),
+        Command::PreReceive(args) => hook::pre_receive_command(
+            &args,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr(),
+        ),
         Command::Rules { format } => {
             let mut out = std::io::stdout().lock();
             match format {

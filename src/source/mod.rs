@@ -7,6 +7,7 @@
 mod classify;
 pub mod dir;
 mod index;
+mod push;
 mod range;
 mod read;
 #[cfg(all(test, unix))]

@@ -1,0 +1,164 @@
+//! Running where commits happen: git hooks that call gitops-guard (`install`, `uninstall`) and
+//! the server-side `pre-receive` check.
+
+pub mod install;
+pub mod pre_receive;
+pub mod script;
+
+/// A git hook gitops-guard can be installed as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Hook {
+    /// Before each commit: checks the staged content (`gitops-guard check`).
+    PreCommit,
+    /// Before a merge commit that `git merge` creates itself (same check).
+    PreMergeCommit,
+    /// On the server, before refs are updated by a push (`gitops-guard pre-receive`).
+    PreReceive,
+}
+
+impl Hook {
+    /// The hook's file name in the hooks folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Hook::PreCommit => "pre-commit",
+            Hook::PreMergeCommit => "pre-merge-commit",
+            Hook::PreReceive => "pre-receive",
+        }
+    }
+
+    /// The gitops-guard subcommand the hook runs.
+    pub fn command(self) -> &'static str {
+        match self {
+            Hook::PreCommit | Hook::PreMergeCommit => "check",
+            Hook::PreReceive => "pre-receive",
+        }
+    }
+
+    /// Whether git feeds the hook on stdin (so a chained hook needs its own copy).
+    pub fn reads_stdin(self) -> bool {
+        self == Hook::PreReceive
+    }
+
+    fn bypass_note(self) -> &'static str {
+        match self {
+            Hook::PreCommit => "Skip it once with\n# `git commit --no-verify`.",
+            Hook::PreMergeCommit => "Skip it once with\n# `git merge --no-verify`.",
+            Hook::PreReceive => "Runs on the server;\n# pushers cannot skip it.",
+        }
+    }
+}
+
+use crate::report::{self, Format};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+/// `gitops-guard install`.
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// Which hook to install.
+    #[arg(long, value_enum, default_value_t = Hook::PreCommit)]
+    pub hook: Hook,
+    /// Replace an existing hook instead of chaining it (it is kept, not run, and
+    /// `gitops-guard uninstall` puts it back).
+    #[arg(long)]
+    pub force: bool,
+    /// Print the hook script (as kept in `hooks/`, without a binary path) instead of installing.
+    #[arg(long)]
+    pub print: bool,
+}
+
+/// `gitops-guard uninstall`.
+#[derive(Debug, clap::Args)]
+pub struct UninstallArgs {
+    /// Which hook to remove.
+    #[arg(long, value_enum, default_value_t = Hook::PreCommit)]
+    pub hook: Hook,
+}
+
+/// `gitops-guard pre-receive`.
+#[derive(Debug, clap::Args)]
+pub struct PreReceiveArgs {
+    /// Output format (what the pusher sees as `remote:` lines).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Configuration file (default: `.gitops-guard.yaml` as committed on `HEAD` before the push).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Run on one thread.
+    #[arg(long, hide = true)]
+    pub serial: bool,
+}
+
+/// Runs `install`; messages go to `err` (the script itself to `out` with `--print`).
+pub fn install_command(
+    args: &InstallArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    if args.print {
+        out.write_all(script::render(args.hook, None, false).as_bytes())?;
+        return Ok(0);
+    }
+    let repo = crate::source::Repo::open()?;
+    // The binary that runs now is the one the hook should run; a non-UTF-8 path cannot be
+    // written into the script safely, so such a hook looks the binary up on PATH instead.
+    let exe = std::env::current_exe().ok();
+    let binary = exe.as_deref().and_then(std::path::Path::to_str);
+    let report = install::install(repo.git(), args.hook, binary, args.force)?;
+    writeln!(err, "{report}")?;
+    Ok(0)
+}
+
+/// Runs `uninstall`.
+pub fn uninstall_command(args: &UninstallArgs, err: &mut dyn Write) -> anyhow::Result<u8> {
+    let repo = crate::source::Repo::open()?;
+    let report = install::uninstall(repo.git(), args.hook)?;
+    writeln!(err, "{report}")?;
+    Ok(0)
+}
+
+/// Runs `pre-receive`: reads the ref updates from `input`, writes the report to `out` and a
+/// verdict to `err`. Exit 0 accepts the push, 1 refuses it (findings), 2 refuses it (error).
+pub fn pre_receive_command(
+    args: &PreReceiveArgs,
+    input: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut text = String::new();
+    input.read_to_string(&mut text)?;
+    let updates = pre_receive::parse(&text)?;
+    let repo = crate::source::Repo::open()?;
+    let settings = pre_receive::settings(&repo, args.config.as_deref())?;
+    let result = pre_receive::check(&repo, &updates, &settings, args.serial)?;
+    let code = result.outcome.exit_code();
+    if code != 0 || result.outcome.findings().next().is_some() {
+        report::write(out, &result.outcome, args.format, false)?;
+    }
+    for r in &result.refs {
+        let what = match r.note {
+            Some(note) => note.to_string(),
+            None => format!(
+                "{} new commit{} checked",
+                r.commits,
+                if r.commits == 1 { "" } else { "s" }
+            ),
+        };
+        writeln!(err, "gitops-guard: {}: {what}", r.name)?;
+    }
+    match code {
+        0 => {}
+        1 => writeln!(
+            err,
+            "gitops-guard: push refused: the commits above bring what the repository does not \
+             accept.\ngitops-guard: Every pushed commit is checked, so deleting a file in a later \
+             commit is not enough: rewrite the commits that add it (`git rebase -i`), then push \
+             again."
+        )?,
+        _ => writeln!(
+            err,
+            "gitops-guard: push refused: some files could not be checked (see above)."
+        )?,
+    }
+    Ok(code)
+}
