@@ -1,0 +1,365 @@
+//! `gitops-guard install` / `uninstall` and the installed hook, driven through real git: the
+//! effective hooks folder (default, `core.hooksPath`, linked worktrees), chaining and restoring
+//! an existing hook, and `git commit` (plain, `-a`, `<path>`, `--no-verify`) end to end.
+
+mod common;
+
+use common::TestRepo;
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\nstringData:\n  password: hunter2-marker-h1\n";
+const SECRET_VALUE: &str = "hunter2-marker-h1";
+const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n";
+const BIN: &str = env!("CARGO_BIN_EXE_gitops-guard");
+
+/// Runs git without asserting success.
+fn git(cwd: &Path, args: &[&str]) -> Output {
+    common::scrubbed(std::process::Command::new("git").args(args).current_dir(cwd))
+        .output()
+        .expect("run git")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs `gitops-guard <args>` in `cwd`; returns (exit code, stdout + stderr).
+fn guard(repo: &TestRepo, cwd: &Path, args: &[&str]) -> (i32, String) {
+    let out = repo.cmd_in(cwd).args(args).output().expect("run binary");
+    (out.status.code().unwrap_or(-1), text(&out))
+}
+
+fn head(cwd: &Path) -> String {
+    String::from_utf8_lossy(&git(cwd, &["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_string()
+}
+
+/// Every file below `dir` with its content and mode: "the state" that uninstall restores.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
+    let mut out = BTreeMap::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let meta = std::fs::symlink_metadata(e.path()).expect("stat");
+            out.insert(
+                e.path(),
+                (std::fs::read(e.path()).unwrap_or_default(), meta.permissions().mode()),
+            );
+        }
+    }
+    out
+}
+
+fn write_exec(path: &Path, body: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, body).expect("write");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// `git rev-parse --git-path hooks` from `cwd`, made absolute: where git looks for hooks.
+fn git_hooks_dir(cwd: &Path) -> PathBuf {
+    let out = git(cwd, &["rev-parse", "--git-path", "hooks"]);
+    let p = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let p = if p.is_absolute() { p } else { cwd.join(p) };
+    std::fs::canonicalize(&p).unwrap_or(p)
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[test]
+fn install_twice_is_a_no_op_and_uninstall_restores_the_folder() {
+    let repo = TestRepo::new();
+    let hooks = repo.join(".git/hooks");
+    let before = snapshot(&hooks);
+
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("installed the pre-commit hook"), "{out}");
+    let hook = hooks.join("pre-commit");
+    let installed = std::fs::read_to_string(&hook).expect("hook written");
+    assert!(installed.starts_with("#!/bin/sh\n"));
+    assert!(installed.contains("# gitops-guard managed hook: pre-commit"));
+    assert!(installed.contains(BIN), "the hook names the binary that installed it");
+    let mode = std::fs::metadata(&hook).expect("stat").permissions().mode();
+    assert_eq!(mode & 0o111, 0o111, "hook is executable");
+    assert_eq!(canonical(&hooks), git_hooks_dir(repo.path()));
+
+    let after_first = snapshot(&hooks);
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already installed"), "{out}");
+    assert_eq!(snapshot(&hooks), after_first, "second install changed nothing");
+
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(snapshot(&hooks), before, "uninstall restores the hooks folder exactly");
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("no gitops-guard pre-commit hook"), "{out}");
+}
+
+#[test]
+fn existing_hook_is_chained_runs_first_and_is_restored() {
+    let repo = TestRepo::new();
+    repo.stage("cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    let hooks = repo.join(".git/hooks");
+    let ran = repo.join("legacy-ran");
+    let original = format!(
+        "#!/bin/sh\n# someone's own hook\necho ran >> '{}'\nexit \"${{LEGACY_EXIT:-0}}\"\n",
+        ran.display()
+    );
+    write_exec(&hooks.join("pre-commit"), &original);
+    let before = snapshot(&hooks);
+
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("runs first"), "{out}");
+    let legacy = hooks.join("pre-commit.gitops-guard.legacy");
+    assert_eq!(std::fs::read_to_string(&legacy).expect("moved"), original);
+
+    // A clean commit: the old hook runs, then gitops-guard; both pass.
+    repo.stage("cm.yaml", format!("{CONFIGMAP}  c: d\n"));
+    let out = git(repo.path(), &["commit", "-q", "-m", "clean"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&ran).expect("legacy ran"), "ran\n");
+
+    // The old hook's failure stops the commit, even when gitops-guard would pass it.
+    repo.stage("cm.yaml", format!("{CONFIGMAP}  e: f\n"));
+    let before_head = head(repo.path());
+    let out = common::scrubbed(
+        std::process::Command::new("git")
+            .args(["commit", "-q", "-m", "refused by legacy"])
+            .env("LEGACY_EXIT", "3")
+            .current_dir(repo.path()),
+    )
+    .output()
+    .expect("git");
+    assert!(!out.status.success());
+    assert_eq!(head(repo.path()), before_head);
+
+    // Installing again does not chain the hook to itself.
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already installed"), "{out}");
+
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("put back the previous one"), "{out}");
+    assert_eq!(snapshot(&hooks), before, "the original hook is back, byte for byte");
+}
+
+#[test]
+fn force_replaces_without_running_the_old_hook_and_uninstall_brings_it_back() {
+    let repo = TestRepo::new();
+    let hooks = repo.join(".git/hooks");
+    write_exec(&hooks.join("pre-commit"), "#!/bin/sh\nexit 1\n");
+    let before = snapshot(&hooks);
+    let (code, out) = guard(&repo, repo.path(), &["install", "--force"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(hooks.join("pre-commit.gitops-guard.backup").exists());
+    repo.stage("cm.yaml", CONFIGMAP);
+    let out = git(repo.path(), &["commit", "-q", "-m", "clean"]);
+    assert!(out.status.success(), "the replaced hook no longer runs: {}", text(&out));
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(snapshot(&hooks), before);
+}
+
+#[test]
+fn foreign_hook_is_never_removed_by_uninstall() {
+    let repo = TestRepo::new();
+    let hook = repo.join(".git/hooks/pre-commit");
+    write_exec(&hook, "#!/bin/sh\nexit 0\n");
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("not installed by gitops-guard"), "{out}");
+    assert_eq!(std::fs::read_to_string(&hook).expect("kept"), "#!/bin/sh\nexit 0\n");
+}
+
+#[test]
+fn core_hooks_path_is_honoured_relative_to_the_worktree_root() {
+    let repo = TestRepo::new();
+    repo.stage("cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    repo.git(&["config", "core.hooksPath", ".githooks"]);
+    std::fs::create_dir_all(repo.join("apps")).expect("mkdir");
+    // From a subfolder: the relative hooksPath still means <root>/.githooks.
+    let (code, out) = guard(&repo, &repo.join("apps"), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("core.hooksPath"), "{out}");
+    let hook = repo.join(".githooks/pre-commit");
+    assert!(hook.is_file());
+    assert!(!repo.join(".git/hooks/pre-commit").exists());
+    assert_eq!(canonical(&repo.join(".githooks")), git_hooks_dir(repo.path()));
+
+    // git runs it.
+    repo.stage("apps/db.yaml", SECRET);
+    let before = head(repo.path());
+    let out = git(repo.path(), &["commit", "-q", "-m", "secret"]);
+    assert!(!out.status.success(), "refused: {}", text(&out));
+    assert!(text(&out).contains("GG101"), "{}", text(&out));
+    assert_eq!(head(repo.path()), before);
+
+    // The folder was created by install, so uninstall removes it again.
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!repo.join(".githooks").exists());
+}
+
+#[test]
+fn linked_worktree_installs_into_the_common_hooks_folder() {
+    let repo = TestRepo::new();
+    repo.stage("cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    let wt_parent = tempfile::tempdir().expect("tempdir");
+    let wt = wt_parent.path().join("wt");
+    repo.git(&["worktree", "add", "-q", "-b", "feature", wt.to_str().expect("utf-8")]);
+
+    let (code, out) = guard(&repo, &wt, &["install"]);
+    assert_eq!(code, 0, "{out}");
+    let hook = repo.join(".git/hooks/pre-commit");
+    assert!(hook.is_file(), "installed in the common dir: {out}");
+    assert_eq!(canonical(&repo.join(".git/hooks")), git_hooks_dir(&wt));
+
+    std::fs::write(wt.join("db.yaml"), SECRET).expect("write");
+    assert!(git(&wt, &["add", "db.yaml"]).status.success());
+    let out = git(&wt, &["commit", "-q", "-m", "secret"]);
+    assert!(!out.status.success(), "refused in the worktree: {}", text(&out));
+    assert!(text(&out).contains("GG101"));
+    // And in the main worktree too: one hook serves both.
+    repo.stage("db.yaml", SECRET);
+    let out = git(repo.path(), &["commit", "-q", "-m", "secret"]);
+    assert!(!out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn installed_hook_refuses_staged_commit_a_and_commit_path_and_passes_clean_commits() {
+    let repo = TestRepo::new();
+    repo.stage("apps/cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+
+    // A clean change commits.
+    repo.stage("apps/cm.yaml", format!("{CONFIGMAP}  c: d\n"));
+    let out = git(repo.path(), &["commit", "-q", "-m", "clean"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let base = head(repo.path());
+
+    // A staged Secret is refused, without its value in the output.
+    repo.stage("apps/db.yaml", SECRET);
+    let out = git(repo.path(), &["commit", "-q", "-m", "secret"]);
+    let shown = text(&out);
+    assert!(!out.status.success(), "{shown}");
+    assert!(shown.contains("GG101") && shown.contains("apps/db.yaml"), "{shown}");
+    assert!(!shown.contains(SECRET_VALUE), "the value leaked: {shown}");
+    assert_eq!(head(repo.path()), base);
+    repo.git(&["rm", "-q", "--cached", "apps/db.yaml"]);
+    std::fs::remove_file(repo.join("apps/db.yaml")).expect("rm");
+
+    // `git commit -a`: the Secret is only in the working tree of a tracked file; git builds a
+    // temporary index (GIT_INDEX_FILE) that the hook must read.
+    repo.write("apps/cm.yaml", SECRET);
+    let out = git(repo.path(), &["commit", "-q", "-a", "-m", "commit -a"]);
+    assert!(!out.status.success(), "commit -a refused: {}", text(&out));
+    assert!(text(&out).contains("apps/cm.yaml"));
+    assert_eq!(head(repo.path()), base);
+
+    // `git commit <path>` (also a temporary index), with a clean index otherwise.
+    let out = git(repo.path(), &["commit", "-q", "-m", "commit path", "--", "apps/cm.yaml"]);
+    assert!(!out.status.success(), "commit <path> refused: {}", text(&out));
+    assert_eq!(head(repo.path()), base);
+
+    // `--no-verify` is git's documented way around a hook.
+    let out = git(repo.path(), &["commit", "-q", "-a", "--no-verify", "-m", "bypass"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_ne!(head(repo.path()), base);
+}
+
+#[test]
+fn repository_copy_of_the_hook_runs_from_path_and_explains_a_missing_binary() {
+    let repo = TestRepo::new();
+    repo.stage("cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    let shim = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/hooks/pre-commit"))
+        .expect("hooks/pre-commit");
+    write_exec(&repo.join(".git/hooks/pre-commit"), &shim);
+    repo.stage("db.yaml", SECRET);
+
+    // No binary on PATH: the commit fails with instructions.
+    let out = common::scrubbed(
+        std::process::Command::new("git")
+            .args(["commit", "-q", "-m", "x"])
+            .env("PATH", "/usr/bin:/bin")
+            .current_dir(repo.path()),
+    )
+    .output()
+    .expect("git");
+    let shown = text(&out);
+    assert!(!out.status.success());
+    assert!(shown.contains("binary was not found"), "{shown}");
+    assert!(shown.contains("cargo install"), "{shown}");
+
+    // The binary on PATH: it runs and refuses the Secret.
+    let bin_dir = Path::new(BIN).parent().expect("bin dir");
+    let path = format!("{}:/usr/bin:/bin", bin_dir.display());
+    let out = common::scrubbed(
+        std::process::Command::new("git")
+            .args(["commit", "-q", "-m", "x"])
+            .env("PATH", path)
+            .current_dir(repo.path()),
+    )
+    .output()
+    .expect("git");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("GG101"), "{}", text(&out));
+}
+
+#[test]
+fn installed_hook_falls_back_to_path_when_its_binary_moved() {
+    let repo = TestRepo::new();
+    repo.stage("cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    guard(&repo, repo.path(), &["install"]);
+    let hook = repo.join(".git/hooks/pre-commit");
+    let moved = std::fs::read_to_string(&hook)
+        .expect("hook")
+        .replace(BIN, "/nonexistent/gitops-guard");
+    std::fs::write(&hook, moved).expect("write");
+    repo.stage("db.yaml", SECRET);
+    let out = common::scrubbed(
+        std::process::Command::new("git")
+            .args(["commit", "-q", "-m", "x"])
+            .env("PATH", "/usr/bin:/bin")
+            .current_dir(repo.path()),
+    )
+    .output()
+    .expect("git");
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("neither where it was installed from nor on PATH"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn bare_repository_refuses_a_pre_commit_hook() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = git(dir.path(), &["init", "-q", "--bare", "-b", "main", "srv.git"]);
+    assert!(out.status.success());
+    let repo = TestRepo::new();
+    let (code, out) = guard(&repo, &dir.path().join("srv.git"), &["install"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("--hook pre-receive"), "{out}");
+}
