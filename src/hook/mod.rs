@@ -132,7 +132,8 @@ pub fn pre_receive_command(
     let settings = pre_receive::settings(&repo, args.config.as_deref())?;
     let result = pre_receive::check(&repo, &updates, &settings, args.serial)?;
     let code = result.outcome.exit_code();
-    if code != 0 || result.outcome.findings().next().is_some() {
+    // A clean push stays quiet in human output; machine formats always get their document.
+    if code != 0 || result.outcome.findings().next().is_some() || args.format != Format::Human {
         report::write(out, &result.outcome, args.format, false)?;
     }
     for r in &result.refs {
