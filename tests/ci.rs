@@ -52,7 +52,10 @@ fn range_catches_a_secret_added_then_deleted_and_names_the_commit() {
     // Human output says which commit, by its abbreviated id.
     let (code, out) = run(&repo, &["--range", &range]);
     assert_eq!(code, 1);
-    assert!(out.contains(&format!("in commit {}", &added[..12])), "{out}");
+    assert!(
+        out.contains(&format!("in commit {}", &added[..12])),
+        "{out}"
+    );
     assert!(!out.contains(SECRET_VALUE));
 
     // A range that starts after the Secret was deleted is clean.
@@ -61,13 +64,21 @@ fn range_catches_a_secret_added_then_deleted_and_names_the_commit() {
 
     // GitHub annotations carry the commit too.
     let (_, out) = run(&repo, &["--range", &range, "--format", "github"]);
-    assert!(out.contains(&format!("(in commit {})", &added[..12])), "{out}");
+    assert!(
+        out.contains(&format!("(in commit {})", &added[..12])),
+        "{out}"
+    );
 }
 
 /// Checks the shape GitHub code scanning and the SARIF 2.1.0 schema require.
 fn validate_sarif(sarif: &Value) {
     assert_eq!(sarif["version"], "2.1.0");
-    assert!(sarif["$schema"].as_str().unwrap_or("").contains("sarif-2.1.0"));
+    assert!(
+        sarif["$schema"]
+            .as_str()
+            .unwrap_or("")
+            .contains("sarif-2.1.0")
+    );
     let runs = sarif["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 1);
     let driver = &runs[0]["tool"]["driver"];
@@ -75,7 +86,10 @@ fn validate_sarif(sarif: &Value) {
     assert_eq!(driver["version"], env!("CARGO_PKG_VERSION"));
     if let Some(uri) = driver.get("informationUri") {
         let uri = uri.as_str().expect("string");
-        assert!(uri.starts_with("https://") && !uri.contains("example"), "{uri}");
+        assert!(
+            uri.starts_with("https://") && !uri.contains("example"),
+            "{uri}"
+        );
     }
     let rules = driver["rules"].as_array().expect("rules");
     assert!(!rules.is_empty());
@@ -90,20 +104,33 @@ fn validate_sarif(sarif: &Value) {
                 "{id} lacks {key}.text"
             );
         }
-        assert!(levels.contains(&rule["defaultConfiguration"]["level"].as_str().unwrap_or("?")));
+        assert!(
+            levels.contains(
+                &rule["defaultConfiguration"]["level"]
+                    .as_str()
+                    .unwrap_or("?")
+            )
+        );
     }
     for result in runs[0]["results"].as_array().expect("results") {
         let id = result["ruleId"].as_str().expect("ruleId");
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(rules[index]["id"], id, "ruleIndex points at the rule");
         assert!(levels.contains(&result["level"].as_str().unwrap_or("?")));
-        assert!(result["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(
+            result["message"]["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
+        );
         let locations = result["locations"].as_array().expect("locations");
         assert!(!locations.is_empty());
         for loc in locations {
             let phys = &loc["physicalLocation"];
             let uri = phys["artifactLocation"]["uri"].as_str().expect("uri");
-            assert!(!uri.starts_with('/') && !uri.contains("://"), "repo-relative: {uri}");
+            assert!(
+                !uri.starts_with('/') && !uri.contains("://"),
+                "repo-relative: {uri}"
+            );
             let r = &phys["region"];
             let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("region.{k}"));
             assert!(n("startLine") >= 1 && n("startColumn") >= 1);
@@ -120,7 +147,10 @@ fn assert_no_snippets(v: &Value) {
     match v {
         Value::Object(map) => {
             for (k, v) in map {
-                assert!(k != "snippet" && k != "contextRegion", "SARIF embeds source: {k}");
+                assert!(
+                    k != "snippet" && k != "contextRegion",
+                    "SARIF embeds source: {k}"
+                );
                 assert_no_snippets(v);
             }
         }
@@ -162,10 +192,16 @@ fn sarif_has_rules_results_regions_and_no_source_text() {
     assert!(message.contains("--fix"), "{message}");
     assert_eq!(r["properties"]["fixable"], true);
 
-    let rule = &sarif["runs"][0]["tool"]["driver"]["rules"][r["ruleIndex"].as_u64().expect("index") as usize];
+    let rule = &sarif["runs"][0]["tool"]["driver"]["rules"]
+        [r["ruleIndex"].as_u64().expect("index") as usize];
     assert_eq!(rule["name"], "raw-secret");
     assert_eq!(rule["defaultConfiguration"]["level"], "error");
-    assert!(rule["help"]["markdown"].as_str().expect("md").contains("## Why is this bad?"));
+    assert!(
+        rule["help"]["markdown"]
+            .as_str()
+            .expect("md")
+            .contains("## Why is this bad?")
+    );
 
     // A clean index is a valid log with no results.
     repo.git(&["rm", "-q", "--cached", "apps/my db.yaml"]);

@@ -17,9 +17,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_gitops-guard");
 
 /// Runs git without asserting success.
 fn git(cwd: &Path, args: &[&str]) -> Output {
-    common::scrubbed(std::process::Command::new("git").args(args).current_dir(cwd))
-        .output()
-        .expect("run git")
+    common::scrubbed(
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(cwd),
+    )
+    .output()
+    .expect("run git")
 }
 
 fn text(out: &Output) -> String {
@@ -50,7 +54,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u32)> {
             let meta = std::fs::symlink_metadata(e.path()).expect("stat");
             out.insert(
                 e.path(),
-                (std::fs::read(e.path()).unwrap_or_default(), meta.permissions().mode()),
+                (
+                    std::fs::read(e.path()).unwrap_or_default(),
+                    meta.permissions().mode(),
+                ),
             );
         }
     }
@@ -88,7 +95,10 @@ fn install_twice_is_a_no_op_and_uninstall_restores_the_folder() {
     let installed = std::fs::read_to_string(&hook).expect("hook written");
     assert!(installed.starts_with("#!/bin/sh\n"));
     assert!(installed.contains("# gitops-guard managed hook: pre-commit"));
-    assert!(installed.contains(BIN), "the hook names the binary that installed it");
+    assert!(
+        installed.contains(BIN),
+        "the hook names the binary that installed it"
+    );
     let mode = std::fs::metadata(&hook).expect("stat").permissions().mode();
     assert_eq!(mode & 0o111, 0o111, "hook is executable");
     assert_eq!(canonical(&hooks), git_hooks_dir(repo.path()));
@@ -97,11 +107,19 @@ fn install_twice_is_a_no_op_and_uninstall_restores_the_folder() {
     let (code, out) = guard(&repo, repo.path(), &["install"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("already installed"), "{out}");
-    assert_eq!(snapshot(&hooks), after_first, "second install changed nothing");
+    assert_eq!(
+        snapshot(&hooks),
+        after_first,
+        "second install changed nothing"
+    );
 
     let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
     assert_eq!(code, 0, "{out}");
-    assert_eq!(snapshot(&hooks), before, "uninstall restores the hooks folder exactly");
+    assert_eq!(
+        snapshot(&hooks),
+        before,
+        "uninstall restores the hooks folder exactly"
+    );
     let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("no gitops-guard pre-commit hook"), "{out}");
@@ -155,7 +173,11 @@ fn existing_hook_is_chained_runs_first_and_is_restored() {
     let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("put back the previous one"), "{out}");
-    assert_eq!(snapshot(&hooks), before, "the original hook is back, byte for byte");
+    assert_eq!(
+        snapshot(&hooks),
+        before,
+        "the original hook is back, byte for byte"
+    );
 }
 
 #[test]
@@ -169,7 +191,11 @@ fn force_replaces_without_running_the_old_hook_and_uninstall_brings_it_back() {
     assert!(hooks.join("pre-commit.gitops-guard.backup").exists());
     repo.stage("cm.yaml", CONFIGMAP);
     let out = git(repo.path(), &["commit", "-q", "-m", "clean"]);
-    assert!(out.status.success(), "the replaced hook no longer runs: {}", text(&out));
+    assert!(
+        out.status.success(),
+        "the replaced hook no longer runs: {}",
+        text(&out)
+    );
     let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(snapshot(&hooks), before);
@@ -183,7 +209,10 @@ fn foreign_hook_is_never_removed_by_uninstall() {
     let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("not installed by gitops-guard"), "{out}");
-    assert_eq!(std::fs::read_to_string(&hook).expect("kept"), "#!/bin/sh\nexit 0\n");
+    assert_eq!(
+        std::fs::read_to_string(&hook).expect("kept"),
+        "#!/bin/sh\nexit 0\n"
+    );
 }
 
 #[test]
@@ -200,7 +229,10 @@ fn core_hooks_path_is_honoured_relative_to_the_worktree_root() {
     let hook = repo.join(".githooks/pre-commit");
     assert!(hook.is_file());
     assert!(!repo.join(".git/hooks/pre-commit").exists());
-    assert_eq!(canonical(&repo.join(".githooks")), git_hooks_dir(repo.path()));
+    assert_eq!(
+        canonical(&repo.join(".githooks")),
+        git_hooks_dir(repo.path())
+    );
 
     // git runs it.
     repo.stage("apps/db.yaml", SECRET);
@@ -223,7 +255,14 @@ fn linked_worktree_installs_into_the_common_hooks_folder() {
     repo.commit("base");
     let wt_parent = tempfile::tempdir().expect("tempdir");
     let wt = wt_parent.path().join("wt");
-    repo.git(&["worktree", "add", "-q", "-b", "feature", wt.to_str().expect("utf-8")]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature",
+        wt.to_str().expect("utf-8"),
+    ]);
 
     let (code, out) = guard(&repo, &wt, &["install"]);
     assert_eq!(code, 0, "{out}");
@@ -234,7 +273,11 @@ fn linked_worktree_installs_into_the_common_hooks_folder() {
     std::fs::write(wt.join("db.yaml"), SECRET).expect("write");
     assert!(git(&wt, &["add", "db.yaml"]).status.success());
     let out = git(&wt, &["commit", "-q", "-m", "secret"]);
-    assert!(!out.status.success(), "refused in the worktree: {}", text(&out));
+    assert!(
+        !out.status.success(),
+        "refused in the worktree: {}",
+        text(&out)
+    );
     assert!(text(&out).contains("GG101"));
     // And in the main worktree too: one hook serves both.
     repo.stage("db.yaml", SECRET);
@@ -261,7 +304,10 @@ fn installed_hook_refuses_staged_commit_a_and_commit_path_and_passes_clean_commi
     let out = git(repo.path(), &["commit", "-q", "-m", "secret"]);
     let shown = text(&out);
     assert!(!out.status.success(), "{shown}");
-    assert!(shown.contains("GG101") && shown.contains("apps/db.yaml"), "{shown}");
+    assert!(
+        shown.contains("GG101") && shown.contains("apps/db.yaml"),
+        "{shown}"
+    );
     assert!(!shown.contains(SECRET_VALUE), "the value leaked: {shown}");
     assert_eq!(head(repo.path()), base);
     repo.git(&["rm", "-q", "--cached", "apps/db.yaml"]);
@@ -276,12 +322,22 @@ fn installed_hook_refuses_staged_commit_a_and_commit_path_and_passes_clean_commi
     assert_eq!(head(repo.path()), base);
 
     // `git commit <path>` (also a temporary index), with a clean index otherwise.
-    let out = git(repo.path(), &["commit", "-q", "-m", "commit path", "--", "apps/cm.yaml"]);
-    assert!(!out.status.success(), "commit <path> refused: {}", text(&out));
+    let out = git(
+        repo.path(),
+        &["commit", "-q", "-m", "commit path", "--", "apps/cm.yaml"],
+    );
+    assert!(
+        !out.status.success(),
+        "commit <path> refused: {}",
+        text(&out)
+    );
     assert_eq!(head(repo.path()), base);
 
     // `--no-verify` is git's documented way around a hook.
-    let out = git(repo.path(), &["commit", "-q", "-a", "--no-verify", "-m", "bypass"]);
+    let out = git(
+        repo.path(),
+        &["commit", "-q", "-a", "--no-verify", "-m", "bypass"],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert_ne!(head(repo.path()), base);
 }
@@ -356,7 +412,10 @@ fn installed_hook_falls_back_to_path_when_its_binary_moved() {
 #[test]
 fn bare_repository_refuses_a_pre_commit_hook() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = git(dir.path(), &["init", "-q", "--bare", "-b", "main", "srv.git"]);
+    let out = git(
+        dir.path(),
+        &["init", "-q", "--bare", "-b", "main", "srv.git"],
+    );
     assert!(out.status.success());
     let repo = TestRepo::new();
     let (code, out) = guard(&repo, &dir.path().join("srv.git"), &["install"]);

@@ -13,9 +13,13 @@ const SECRET_VALUE: &str = "hunter2-marker-p1";
 const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n";
 
 fn git(cwd: &Path, args: &[&str]) -> Output {
-    common::scrubbed(std::process::Command::new("git").args(args).current_dir(cwd))
-        .output()
-        .expect("run git")
+    common::scrubbed(
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(cwd),
+    )
+    .output()
+    .expect("run git")
 }
 
 fn ok(cwd: &Path, args: &[&str]) -> String {
@@ -47,7 +51,10 @@ impl Server {
     fn new() -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let bare = dir.path().join("srv.git");
-        ok(dir.path(), &["init", "-q", "--bare", "-b", "main", "srv.git"]);
+        ok(
+            dir.path(),
+            &["init", "-q", "--bare", "-b", "main", "srv.git"],
+        );
         let client = TestRepo::new();
         client.git(&["remote", "add", "origin", bare.to_str().expect("utf-8")]);
         // A first clean commit, pushed before the hook exists.
@@ -91,7 +98,10 @@ fn assert_refused(out: &Output) -> String {
     let shown = text(out);
     assert!(!out.status.success(), "push should be refused: {shown}");
     assert!(shown.contains("pre-receive hook declined"), "{shown}");
-    assert!(shown.contains("remote:"), "the pusher sees the report: {shown}");
+    assert!(
+        shown.contains("remote:"),
+        "the pusher sees the report: {shown}"
+    );
     assert!(shown.contains("GG101"), "{shown}");
     assert!(!shown.contains(SECRET_VALUE), "the value leaked: {shown}");
     shown
@@ -116,7 +126,10 @@ fn clean_push_passes_and_a_secret_anywhere_in_the_pushed_history_is_refused() {
     let shown = assert_refused(&s.push(&["main"]));
     assert!(shown.contains(&bad[..12]), "names the commit: {shown}");
     assert!(shown.contains("apps/db.yaml"), "{shown}");
-    assert!(shown.contains("git rebase -i"), "says how to get out: {shown}");
+    assert!(
+        shown.contains("git rebase -i"),
+        "says how to get out: {shown}"
+    );
     assert_eq!(s.server_ref("main"), Some(accepted), "ref not updated");
     // The quarantined objects were dropped with the push.
     assert!(!git(&s.bare, &["cat-file", "-e", &bad]).status.success());
@@ -137,7 +150,11 @@ fn new_branches_are_checked_for_their_new_commits_only() {
     s.client.commit("feature");
     let out = s.push(&["feature"]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("1 new commit checked"), "{}", text(&out));
+    assert!(
+        text(&out).contains("1 new commit checked"),
+        "{}",
+        text(&out)
+    );
 
     // A new branch that brings a Secret is refused.
     s.client.git(&["checkout", "-q", "-b", "leaky"]);
@@ -163,7 +180,8 @@ fn deletions_pass_and_force_pushes_check_the_replacement_commits() {
     // A force push that rewrites main with a Secret is refused; a clean rewrite passes.
     s.client.git(&["checkout", "-q", "main"]);
     let before = s.server_ref("main");
-    s.client.git(&["commit", "-q", "--amend", "--no-verify", "-m", "rewritten"]);
+    s.client
+        .git(&["commit", "-q", "--amend", "--no-verify", "-m", "rewritten"]);
     s.client.stage("apps/db.yaml", SECRET);
     s.client.commit("leak");
     assert_refused(&s.push(&["--force", "main"]));
@@ -204,7 +222,8 @@ fn tags_are_peeled_to_their_commits() {
 fn server_configuration_comes_from_head_not_from_the_push() {
     let s = Server::new();
     // Turning GG101 off inside the pushed commits does not loosen the server's check.
-    s.client.stage(".gitops-guard.yaml", "rules:\n  GG101: off\n");
+    s.client
+        .stage(".gitops-guard.yaml", "rules:\n  GG101: off\n");
     s.client.stage("apps/db.yaml", SECRET);
     s.client.commit("disable and leak");
     assert_refused(&s.push(&["main"]));
