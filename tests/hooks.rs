@@ -2,6 +2,8 @@
 //! effective hooks folder (default, `core.hooksPath`, linked worktrees), chaining and restoring
 //! an existing hook, and `git commit` (plain, `-a`, `<path>`, `--no-verify`) end to end.
 
+#![cfg(unix)]
+
 mod common;
 
 use common::TestRepo;

@@ -9,6 +9,8 @@
 //! `try-repo` on a checkout with uncommitted changes uses its tracked files' working state
 //! (untracked files are not included).
 
+#![cfg(unix)]
+
 mod common;
 
 use common::TestRepo;

@@ -2,6 +2,8 @@
 //! file transport (so git's quarantine environment is in play): clean pushes, refused pushes,
 //! new branches, deletions, tags, force pushes.
 
+#![cfg(unix)]
+
 mod common;
 
 use common::TestRepo;
