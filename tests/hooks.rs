@@ -390,9 +390,11 @@ fn installed_hook_falls_back_to_path_when_its_binary_moved() {
     repo.commit("base");
     guard(&repo, repo.path(), &["install"]);
     let hook = repo.join(".git/hooks/pre-commit");
+    let exe = canonical(Path::new(BIN));
     let moved = std::fs::read_to_string(&hook)
         .expect("hook")
-        .replace(BIN, "/nonexistent/gitops-guard");
+        .replace(exe.to_str().expect("utf-8"), "/nonexistent/gitops-guard");
+    assert!(moved.contains("/nonexistent/gitops-guard"));
     std::fs::write(&hook, moved).expect("write");
     repo.stage("db.yaml", SECRET);
     let out = common::scrubbed(
