@@ -97,8 +97,10 @@ fn install_twice_is_a_no_op_and_uninstall_restores_the_folder() {
     let installed = std::fs::read_to_string(&hook).expect("hook written");
     assert!(installed.starts_with("#!/bin/sh\n"));
     assert!(installed.contains("# gitops-guard managed hook: pre-commit"));
+    let exe = canonical(Path::new(BIN));
+    let exe = exe.to_str().expect("utf-8");
     assert!(
-        installed.contains(BIN),
+        installed.contains(exe),
         "the hook names the binary that installed it"
     );
     let mode = std::fs::metadata(&hook).expect("stat").permissions().mode();
