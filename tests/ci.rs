@@ -53,7 +53,7 @@ fn range_catches_a_secret_added_then_deleted_and_names_the_commit() {
     let (code, out) = run(&repo, &["--range", &range]);
     assert_eq!(code, 1);
     assert!(
-        out.contains(&format!("in commit {}", &added[..12])),
+        out.contains(&format!("{}:apps/db.yaml:", &added[..12])),
         "{out}"
     );
     assert!(!out.contains(SECRET_VALUE));
