@@ -18,16 +18,21 @@ use std::collections::HashSet;
 /// One line of the hook's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefUpdate {
+    /// The ref's value before the push (all zeros: the ref is created).
     pub old: String,
+    /// The value the push asks for (all zeros: the ref is deleted).
     pub new: String,
+    /// The full ref name, e.g. `refs/heads/main`.
     pub name: String,
 }
 
 impl RefUpdate {
+    /// The push deletes the ref.
     pub fn is_deletion(&self) -> bool {
         is_zero(&self.new)
     }
 
+    /// The push creates the ref.
     pub fn is_creation(&self) -> bool {
         is_zero(&self.old)
     }
@@ -42,7 +47,9 @@ pub fn is_zero(id: &str) -> bool {
 #[derive(Debug, thiserror::Error)]
 #[error("pre-receive input line {line}: expected `<old-id> <new-id> <ref-name>`, got `{text}`")]
 pub struct InputError {
+    /// 1-based line number.
     pub line: usize,
+    /// The offending line.
     pub text: String,
 }
 
@@ -75,6 +82,7 @@ pub fn parse(input: &str) -> Result<Vec<RefUpdate>, InputError> {
 /// What happened to one ref update, for the summary printed to the pusher.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefResult {
+    /// The ref name.
     pub name: String,
     /// The commits scanned for this ref (new to the repository, not already scanned for an
     /// earlier ref of the same push).
@@ -86,7 +94,9 @@ pub struct RefResult {
 /// The result of checking a push.
 #[derive(Debug, Default)]
 pub struct PushOutcome {
+    /// The findings of every checked commit, merged.
     pub outcome: Outcome,
+    /// One entry per input line, in order.
     pub refs: Vec<RefResult>,
 }
 

@@ -200,6 +200,7 @@ pub fn encode_uri_path(path: &str) -> String {
     out
 }
 
+/// Writes the SARIF log (pretty-printed JSON).
 pub fn write(out: &mut dyn Write, outcome: &Outcome) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &value(outcome))?;
     writeln!(out)
