@@ -243,3 +243,64 @@ fn malformed_input_is_an_error() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("expected `<old-id> <new-id> <ref-name>`"));
 }
+
+#[test]
+fn first_push_to_an_empty_server_is_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bare = dir.path().join("empty.git");
+    ok(
+        dir.path(),
+        &["init", "-q", "--bare", "-b", "main", "empty.git"],
+    );
+    let client = TestRepo::new();
+    let out = client
+        .cmd_in(&bare)
+        .args(["install", "--hook", "pre-receive"])
+        .output()
+        .expect("install");
+    assert!(out.status.success(), "{}", text(&out));
+    client.git(&["remote", "add", "origin", bare.to_str().expect("utf-8")]);
+    client.stage("apps/cm.yaml", CONFIGMAP);
+    client.stage("apps/db.yaml", SECRET);
+    client.commit("everything at once");
+    assert_refused(&git(client.path(), &["push", "origin", "main"]));
+    client.git(&["rm", "-q", "--cached", "apps/db.yaml"]);
+    client.git(&["commit", "-q", "--amend", "--no-verify", "-m", "clean"]);
+    let out = git(client.path(), &["push", "origin", "main"]);
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn an_existing_pre_receive_hook_is_chained_and_gets_the_same_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bare = dir.path().join("srv.git");
+    ok(
+        dir.path(),
+        &["init", "-q", "--bare", "-b", "main", "srv.git"],
+    );
+    let log = dir.path().join("legacy-input");
+    let legacy = bare.join("hooks/pre-receive");
+    std::fs::write(&legacy, format!("#!/bin/sh\ncat > '{}'\n", log.display())).expect("write");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&legacy, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let client = TestRepo::new();
+    let out = client
+        .cmd_in(&bare)
+        .args(["install", "--hook", "pre-receive"])
+        .output()
+        .expect("install");
+    assert!(text(&out).contains("runs first"), "{}", text(&out));
+    client.git(&["remote", "add", "origin", bare.to_str().expect("utf-8")]);
+    client.stage("apps/db.yaml", SECRET);
+    client.commit("leak");
+    let head = ok(client.path(), &["rev-parse", "HEAD"]);
+    // The old hook accepts and logs its input; gitops-guard, reading the same input, refuses.
+    assert_refused(&git(client.path(), &["push", "origin", "main"]));
+    let seen = std::fs::read_to_string(&log).expect("the old hook ran");
+    assert_eq!(
+        seen,
+        format!("0000000000000000000000000000000000000000 {head} refs/heads/main\n")
+    );
+}

@@ -108,8 +108,11 @@ pub fn render(hook: Hook, binary: Option<&str>, created_dir: bool) -> String {
     let command = hook.command();
     if hook.reads_stdin() {
         s.push_str(&format!(
+            // Not `| exec`: a pipeline runs in a subshell, so `exec` there would not end
+            // this script, which would go on to run the binary again with empty input.
             "if [ -n \"$chained\" ]; then\n\
-             \x20 printf '%s\\n' \"$input\" | exec \"$bin\" {command}\n\
+             \x20 printf '%s\\n' \"$input\" | \"$bin\" {command}\n\
+             \x20 exit $?\n\
              fi\n"
         ));
     }
