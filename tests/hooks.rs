@@ -428,3 +428,35 @@ fn bare_repository_refuses_a_pre_commit_hook() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("--hook pre-receive"), "{out}");
 }
+
+#[test]
+fn pre_merge_commit_hook_checks_what_a_merge_brings() {
+    let repo = TestRepo::new();
+    repo.stage("cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.stage("db.yaml", SECRET);
+    repo.commit("leak on a branch, hook skipped");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.stage("cm2.yaml", CONFIGMAP);
+    repo.commit("main moves on");
+    let (code, out) = guard(
+        &repo,
+        repo.path(),
+        &["install", "--hook", "pre-merge-commit"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(repo.join(".git/hooks/pre-merge-commit").is_file());
+    let before = head(repo.path());
+    let out = git(repo.path(), &["merge", "-q", "--no-edit", "topic"]);
+    assert!(!out.status.success(), "merge refused: {}", text(&out));
+    assert!(text(&out).contains("GG101"), "{}", text(&out));
+    assert_eq!(head(repo.path()), before);
+    let (code, out) = guard(
+        &repo,
+        repo.path(),
+        &["uninstall", "--hook", "pre-merge-commit"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(!repo.join(".git/hooks/pre-merge-commit").exists());
+}
