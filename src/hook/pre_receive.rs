@@ -12,7 +12,7 @@
 
 use crate::config::Settings;
 use crate::engine::{self, Outcome};
-use crate::source::{Limits, Repo, Selection, SourceError};
+use crate::source::{Limits, Origin, Repo, Selection, SourceError};
 use std::collections::HashSet;
 
 /// One line of the hook's input.
@@ -37,6 +37,9 @@ impl RefUpdate {
         is_zero(&self.old)
     }
 }
+
+/// git's null id (SHA-1 length), which stands for "no commit" in ref updates and ranges.
+const ZERO_ID: &str = "0000000000000000000000000000000000000000";
 
 /// Whether `id` is git's all-zero id (SHA-1 or SHA-256 length), meaning "no object".
 pub fn is_zero(id: &str) -> bool {
@@ -134,19 +137,26 @@ pub fn check(
             result.refs.push(entry);
             continue;
         };
-        let commits: Vec<String> = repo
+        let new: HashSet<String> = repo
             .new_commits(std::slice::from_ref(&tip))?
             .into_iter()
             .filter(|c| seen.insert(c.clone()))
             .collect();
-        entry.commits = commits.len();
-        if commits.is_empty() {
+        entry.commits = new.len();
+        if new.is_empty() {
             entry.note = Some("no new commits");
             result.refs.push(entry);
             continue;
         }
-        let set = repo.collect_commits(&commits, &limits)?;
-        let view = repo.view(&Selection::Range(tip.clone()))?;
+        // `0000…..TIP` is the range of TIP's commits that no existing ref reaches.
+        let range = Selection::Range(format!("{}..{tip}", ZERO_ID));
+        let mut set = repo.collect(&range, &limits)?;
+        // A commit that an earlier ref of this push brought was checked with that ref.
+        set.candidates.retain(|c| match &c.origin {
+            Origin::Commit(id) => new.contains(id),
+            Origin::Index => true,
+        });
+        let view = repo.view(&range)?.with_limits(limits);
         let part = engine::scan(set, settings, &view, serial);
         merge(&mut result.outcome, part);
         result.refs.push(entry);
