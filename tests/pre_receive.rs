@@ -304,3 +304,27 @@ fn an_existing_pre_receive_hook_is_chained_and_gets_the_same_input() {
         format!("0000000000000000000000000000000000000000 {head} refs/heads/main\n")
     );
 }
+
+#[test]
+fn a_commit_pushed_on_several_refs_is_reported_once() {
+    let s = Server::new();
+    s.client.stage("apps/db.yaml", SECRET);
+    s.client.commit("leak");
+    s.client.git(&["branch", "copy"]);
+    s.client.git(&["tag", "-a", "-m", "t", "v1"]);
+    let shown = assert_refused(&s.push(&["main", "copy", "v1"]));
+    assert_eq!(shown.matches("GG101 raw-secret").count(), 1, "{shown}");
+    assert!(
+        shown.contains("refs/heads/main: 1 new commit checked"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("refs/heads/copy: its new commits are checked above"),
+        "{shown}"
+    );
+    assert_eq!(
+        s.server_ref("copy"),
+        None,
+        "one refusal refuses the whole push"
+    );
+}

@@ -137,14 +137,16 @@ pub fn check(
             result.refs.push(entry);
             continue;
         };
-        let new: HashSet<String> = repo
-            .new_commits(std::slice::from_ref(&tip))?
-            .into_iter()
-            .filter(|c| seen.insert(c.clone()))
-            .collect();
+        let all = repo.new_commits(std::slice::from_ref(&tip))?;
+        let any = !all.is_empty();
+        let new: HashSet<String> = all.into_iter().filter(|c| seen.insert(c.clone())).collect();
         entry.commits = new.len();
         if new.is_empty() {
-            entry.note = Some("no new commits");
+            entry.note = Some(if any {
+                "its new commits are checked above (same push)"
+            } else {
+                "no new commits"
+            });
             result.refs.push(entry);
             continue;
         }
