@@ -156,7 +156,7 @@ pub fn check(
         // A commit that an earlier ref of this push brought was checked with that ref.
         set.candidates.retain(|c| match &c.origin {
             Origin::Commit(id) => new.contains(id),
-            Origin::Index => true,
+            _ => true,
         });
         let view = repo.view(&range)?.with_limits(limits);
         let part = engine::scan(set, settings, &view, serial);
