@@ -99,6 +99,26 @@ fn pre_commit_try_repo_refuses_a_staged_secret_and_passes_a_clean_change() {
 }
 
 #[test]
+fn pre_commit_hook_sees_non_yaml_files_for_the_layout_rules() {
+    if !pre_commit_available() {
+        println!("NOTICE: `pre-commit` is not on PATH; skipping the pre-commit layout test");
+        return;
+    }
+    // A Jenkins X v3 repository: only YAML manifests belong under config-root/. A `types`
+    // filter on the hook would hide this file from gitops-guard.
+    let repo = TestRepo::new();
+    repo.stage(
+        "jx-requirements.yml",
+        "apiVersion: core.jenkins-x.io/v4beta1\nkind: Requirements\nspec: {}\n",
+    );
+    repo.commit("jx3");
+    repo.stage("config-root/namespaces/jx/notes.txt", "hi\n");
+    let (passed, out) = try_repo(&repo, "gitops-guard", &[]);
+    assert!(!passed, "stray file refused:\n{out}");
+    assert!(out.contains("GG301"), "{out}");
+}
+
+#[test]
 fn pre_commit_fix_hook_rewrites_the_secret() {
     if !pre_commit_available() {
         println!("NOTICE: `pre-commit` is not on PATH; skipping the pre-commit fix hook test");
