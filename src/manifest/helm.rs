@@ -86,23 +86,28 @@ fn only_blanks(b: &[u8], r: Range<usize>) -> bool {
 }
 
 /// True when nothing but blanks precede `first` on its line, and nothing but blanks or a
-/// comment follow `last` on its line.
+/// comment follow `last` on its line. Only the blanks are scanned, so a long line with many
+/// actions costs linear time.
 fn standalone(b: &[u8], first: usize, last: usize) -> bool {
-    let line_start = b
-        .get(..first)
-        .and_then(|s| s.iter().rposition(|&c| c == b'\n'))
-        .map_or(0, |p| p + 1);
-    if !only_blanks(b, line_start..first) {
+    let before = b.get(..first).unwrap_or_default();
+    let lead = before
+        .iter()
+        .rev()
+        .take_while(|&&c| c == b' ' || c == b'\t')
+        .count();
+    if !matches!(
+        before.len().checked_sub(lead + 1).map(|i| before[i]),
+        None | Some(b'\n' | b'\r')
+    ) {
         return false;
     }
-    let rest = b.get(last..).unwrap_or_default();
-    let line = &rest[..memchr(b'\n', rest).unwrap_or(rest.len())];
-    let blanks = line
+    let after = b.get(last..).unwrap_or_default();
+    let blanks = after
         .iter()
         .take_while(|&&c| matches!(c, b' ' | b'\t' | b'\r'))
         .count();
-    match line.get(blanks) {
-        None => true,
+    match after.get(blanks) {
+        None | Some(b'\n') => true,
         Some(b'#') => blanks > 0,
         Some(_) => false,
     }

@@ -532,6 +532,25 @@ fn deep_nesting_is_an_error() {
 }
 
 #[test]
+fn pathological_inputs_stay_linear() {
+    let t = Instant::now();
+    // Many actions on one long line, and many standalone ones.
+    let line = format!("a: \"{}\"\n", "{{ .x }} y ".repeat(50_000));
+    let docs = parse(&line);
+    assert!(root(&docs[0]).get("a").unwrap().is_templated());
+    let many = "  {{- if .x }}\n".repeat(50_000) + "b: 1\n";
+    assert!(parse(&many)[0].root.is_some());
+    // Many documents, many keys, long quoted scalars with comments.
+    let docs = "---\na: 1\n".repeat(20_000);
+    assert_eq!(parse(&docs).len(), 20_000);
+    let keys: String = (0..50_000)
+        .map(|i| format!("k{i}: \"v # {i}\"  # c\n"))
+        .collect();
+    assert_eq!(one(&keys).as_map().unwrap().len(), 50_000);
+    assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
+}
+
+#[test]
 fn alias_cannot_exceed_max_depth() {
     let opts = ParseOptions {
         max_depth: 10,

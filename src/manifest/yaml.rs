@@ -11,7 +11,7 @@ use super::helm::{self, Standalone};
 use super::offsets::CharMap;
 use super::split::{self, Piece};
 use super::{Document, Node, ParseError, ParseOptions, Scalar, Style, Value};
-use memchr::memmem;
+use memchr::{memchr, memchr2, memmem};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -458,17 +458,31 @@ impl<'a> Builder<'a> {
 
     /// The offset after the quote closing the quoted scalar that starts at `start`.
     fn closing_quote(&self, start: usize, limit: usize) -> usize {
-        let Some(q) = self.input.at(start) else {
+        let b = self.input.text.as_bytes();
+        let rel = |i: usize| i.saturating_sub(self.input.base);
+        let Some(body) = b.get(rel(start)..rel(limit)) else {
             return limit;
         };
-        let mut i = start + 1;
-        while i < limit {
-            match self.input.at(i) {
-                Some(b'\\') if q == b'"' => i += 2,
-                Some(b'\'') if q == b'\'' && self.input.at(i + 1) == Some(b'\'') => i += 2,
-                Some(c) if c == q => return i + 1,
-                Some(_) => i += 1,
-                None => break,
+        let Some((&q, rest)) = body.split_first() else {
+            return limit;
+        };
+        // Usually the token ends at the closing quote; a comment after it is the exception.
+        if body.len() >= 2 && body.last() == Some(&q) && memchr(b'#', body).is_none() {
+            return limit;
+        }
+        let mut i = 0;
+        while i < rest.len() {
+            let found = if q == b'"' {
+                memchr2(b'"', b'\\', &rest[i..])
+            } else {
+                memchr(q, &rest[i..])
+            };
+            let Some(p) = found else { break };
+            let at = i + p;
+            match rest[at] {
+                b'\\' => i = at + 2,
+                _ if q == b'\'' && rest.get(at + 1) == Some(&b'\'') => i = at + 2,
+                _ => return self.snap(start + 1 + at + 1),
             }
         }
         self.snap(limit)
