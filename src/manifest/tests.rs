@@ -283,6 +283,24 @@ fn empty_values() {
     assert_eq!(d.len(), 2);
     assert!(d.iter().all(|n| n.is_null()));
     assert!(r.get("e").unwrap().is_null());
+    // Empty values last in their collection do not stretch it over what follows.
+    for (src, want) in [
+        ("? a\n\n# c\n", "? a"),
+        ("k:\n- x\n-\n\n", "k:\n- x\n-"),
+        ("k:\n  - x\n  -   # c\n", "k:\n  - x\n  -"),
+        ("m: {a, b: }\n", "m: {a, b: }"),
+        ("s: [a: ]\n", "s: [a: ]"),
+        ("a: # c\n", "a:"),
+    ] {
+        let r = one(src);
+        assert_eq!(text(src, &r), want);
+    }
+    let src = "s: [a: ]\nm: {x}\n";
+    let r = one(src);
+    let pair = &r.get("s").unwrap().as_seq().unwrap()[0];
+    assert_eq!(text(src, pair), "a:");
+    assert_eq!(pair.get("a").unwrap().span, 6..6);
+    assert_eq!(r.get("m").unwrap().get("x").unwrap().span, 14..14);
 }
 
 #[test]

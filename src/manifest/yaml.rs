@@ -376,16 +376,26 @@ impl<'a> Builder<'a> {
                 (indicator..end, end)
             }
             ScalarStyle::Plain if text.is_empty() => {
-                // No text at all: saphyr gives the span of a neighbouring token (the `:` of the
-                // entry, the next key, ...). Place an empty span just after the indicator.
+                // No text at all: saphyr gives the span of a neighbouring token (the `:`, the
+                // next key, a closing bracket, ...). Place an empty span just after the
+                // indicator that introduced it (`a:`, `- `), or after the previous token.
                 let pos = if props {
                     re
                 } else if self.in_key_position() {
+                    // An empty key (`: v`): just before its `:`.
                     rs
-                } else if matches!(self.input.at(rs), Some(b':' | b'-')) {
-                    rs + 1
                 } else {
-                    rs
+                    let from = self.cursor.min(rs);
+                    let p = self.skip_props(from, rs);
+                    let blank_after = matches!(
+                        self.input.at(p + 1),
+                        None | Some(b' ' | b'\t' | b'\r' | b'\n')
+                    );
+                    match self.input.at(p) {
+                        Some(b':') => p + 1,
+                        Some(b'-' | b'?') if blank_after => p + 1,
+                        _ => from,
+                    }
                 };
                 (pos..pos, pos)
             }
