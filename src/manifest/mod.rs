@@ -6,6 +6,7 @@
 
 pub mod dockerfile;
 mod helm;
+mod json;
 mod offsets;
 mod split;
 #[cfg(test)]

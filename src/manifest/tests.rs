@@ -22,6 +22,12 @@ fn parse_json(src: &str) -> Vec<Document> {
     docs
 }
 
+fn one_json(src: &str) -> Node {
+    let docs = parse_json(src);
+    assert_eq!(docs.len(), 1);
+    root(&docs[0]).clone()
+}
+
 fn root(doc: &Document) -> &Node {
     match (&doc.root, &doc.error) {
         (Some(r), _) => r,
@@ -432,6 +438,13 @@ fn json_with_tabs() {
     let docs = parse_json("{\"a\": 1}\n---\n{\"b\": 2}\n");
     assert_eq!(docs.len(), 1);
     assert!(docs[0].error.is_some());
+    // Surrogate pairs (as JavaScript escapes emoji) are valid JSON, not valid YAML escapes.
+    let src = "{\"e\": \"\\ud83d\\ude00 ok\", \"l\": \"\\udc00\", \"s\": \"a\\/b\"}";
+    let r = one_json(src);
+    assert_eq!(r.get("e").and_then(Node::as_str), Some("😀 ok"));
+    assert_eq!(text(src, r.get("e").unwrap()), "\"\\ud83d\\ude00 ok\"");
+    assert_eq!(r.get("l").and_then(Node::as_str), Some("\u{fffd}"));
+    assert_eq!(r.get("s").and_then(Node::as_str), Some("a/b"));
     let src = "\u{feff}[\"x\"]";
     assert_eq!(text(src, root(&parse_json(src)[0])), "[\"x\"]");
 }

@@ -8,6 +8,7 @@
 //! character and end after the trailing blank lines. The builder corrects each from the text.
 
 use super::helm::{self, Standalone};
+use super::json;
 use super::offsets::CharMap;
 use super::split::{self, Piece};
 use super::{Document, Node, ParseError, ParseOptions, Scalar, Style, Value};
@@ -76,10 +77,10 @@ fn parse_text(
         }
         None => (None, Vec::new()),
     };
-    // JSON allows tabs wherever YAML flow context may reject them; inside JSON strings they
-    // must be escaped, so blanking them keeps the value (and every offset) the same.
-    if opts.json && text.as_bytes().contains(&b'\t') {
-        owned = Some(owned.as_deref().unwrap_or(text).replace('\t', " "));
+    if opts.json
+        && let Some(copy) = json::yaml_compatible(owned.as_deref().unwrap_or(text))
+    {
+        owned = Some(copy);
     }
     let parse_text = owned.as_deref().unwrap_or(text);
     let input = Input {
