@@ -90,6 +90,9 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
         if let crate::source::Origin::Commit(id) = &c.origin {
             result.commit = Some(id.clone());
         }
+        if c.expects_git_crypt {
+            plaintext_git_crypt(&mut result, settings);
+        }
         result
     };
     let mut files: Vec<FileResult> = if serial {
@@ -127,6 +130,28 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
         errors: set.errors,
         skipped,
         files_scanned,
+    }
+}
+
+/// GG103: the file should have been encrypted. All of its content counts as secret, so no
+/// code frame is shown for any of its findings.
+fn plaintext_git_crypt(result: &mut FileResult, settings: &Settings) {
+    result.display_text = None;
+    if let Some(level) = settings.level(rules::PlaintextGitCrypt.code()) {
+        let mut f = Finding::new(
+            &rules::PlaintextGitCrypt,
+            &result.path,
+            0..0,
+            "is marked `filter=git-crypt` in .gitattributes, but the staged content is plaintext",
+        )
+        .with_help(
+            "git-crypt is locked or not installed: run `git-crypt unlock`, then \
+             `git rm --cached <file>` and `git add <file>` so that ciphertext is staged",
+        );
+        f.severity = level;
+        f.start = crate::finding::Position { line: 1, column: 1 };
+        f.end = f.start;
+        result.findings.insert(0, f);
     }
 }
 

@@ -513,3 +513,42 @@ fn no_git_scans_a_folder_on_disk() {
         "hidden and ignored files are passed over"
     );
 }
+
+#[test]
+fn plaintext_where_git_crypt_is_expected() {
+    let repo = TestRepo::new();
+    repo.stage(
+        ".gitattributes",
+        "secrets/** filter=git-crypt diff=git-crypt\n",
+    );
+    // No git-crypt here: the filter does not run and plaintext is staged.
+    repo.stage("secrets/prod.yaml", SECRET);
+    repo.stage(
+        "secrets/sealed.bin",
+        b"\0GITCRYPT\0abcdefghijkl-ciphertext".as_slice(),
+    );
+    repo.stage("apps/cm.yaml", CONFIGMAP);
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&json),
+        vec![
+            f("GG103", "secrets/prod.yaml", 1),
+            f("GG101", "secrets/prod.yaml", 1)
+        ]
+    );
+    let out = repo.cmd().args(["check", "-v"]).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("secrets/sealed.bin: git-crypt ciphertext"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2-marker-a1") && !text.contains("password:"),
+        "{text}"
+    );
+}

@@ -14,6 +14,7 @@ mod namespace_mismatch;
 mod non_canonical_name;
 mod off_layout;
 pub mod pins;
+mod plaintext_git_crypt;
 mod raw_secret;
 mod scope_mismatch;
 mod secret_generator_literal;
@@ -27,6 +28,7 @@ pub use internal::{FileTooLarge, InvalidSuppression, InvalidYaml, UnusedSuppress
 pub use namespace_mismatch::NamespaceMismatch;
 pub use non_canonical_name::NonCanonicalName;
 pub use off_layout::OffLayout;
+pub use plaintext_git_crypt::PlaintextGitCrypt;
 pub use raw_secret::{RawSecret, RawSecretInfo, allowed_secrets, sensitive_spans};
 pub use scope_mismatch::ScopeMismatch;
 
@@ -142,6 +144,7 @@ pub const RULES: &[&dyn Rule] = &[
     &InvalidSuppression,
     &RawSecret,
     &secret_generator_literal::SecretGeneratorLiteral,
+    &PlaintextGitCrypt,
     &latest_tag::LatestTag,
     &untagged_image::UntaggedImage,
     &snapshot_version::SnapshotVersion,

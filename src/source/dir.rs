@@ -63,6 +63,7 @@ pub fn collect(roots: &[PathBuf], limits: &Limits) -> (ScanSet, DirView) {
                 origin: Origin::Worktree,
                 oid: String::new(),
                 mode: 0o100644,
+                expects_git_crypt: false,
             }),
             Ok(Err(reason)) => set.skipped.push(Skipped { path, reason }),
             Err(e) => set.errors.push(ReadError {

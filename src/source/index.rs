@@ -124,9 +124,32 @@ impl Repo {
                 self.collect_index(Scope::Paths(&set), limits)?
             }
         };
+        if !matches!(sel, Selection::Range(_)) {
+            self.mark_git_crypt(&mut out);
+        }
         // Pre-read skips (conflicts, intent-to-add) and read skips arrive separately.
         out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(out)
+    }
+
+    /// Flags plaintext candidates that `.gitattributes` (as staged) routes through git-crypt.
+    /// Only looks when the index has a `.gitattributes`, so ordinary repositories pay nothing.
+    fn mark_git_crypt(&self, out: &mut ScanSet) {
+        let has_attributes = out
+            .all_paths
+            .iter()
+            .any(|p| p == ".gitattributes" || p.ends_with("/.gitattributes"));
+        if !has_attributes {
+            return;
+        }
+        for c in &mut out.candidates {
+            let filter = self.repo.get_attr_bytes(
+                Path::new(&c.path),
+                "filter",
+                git2::AttrCheckFlags::INDEX_ONLY,
+            );
+            c.expects_git_crypt = matches!(filter, Ok(Some(b"git-crypt")));
+        }
     }
 
     /// A lazy, cached view of every file in the index (or, for a range, in its tip commit),

@@ -42,6 +42,10 @@ pub struct Candidate {
     pub oid: String,
     /// The index entry mode (e.g. 0o100644, 0o100755).
     pub mode: u32,
+    /// `.gitattributes` (in the index) says `filter=git-crypt` for this path, yet the staged
+    /// blob is plaintext (ciphertext is skipped before it gets here): git-crypt is locked or
+    /// not installed, and the commit would publish the file.
+    pub expects_git_crypt: bool,
 }
 
 /// Why an index entry was not scanned.

@@ -139,6 +139,7 @@ fn read_one(odb: &Odb<'_>, entry: Entry, limits: &Limits) -> Outcome {
             origin: entry.origin,
             oid: entry.oid.to_string(),
             mode: entry.mode,
+            expects_git_crypt: false,
         }),
         Err(Unreadable::Skip(reason)) => Outcome::Skip(Skipped { path, reason }),
         Err(Unreadable::Error(message)) => Outcome::Error(ReadError { path, message }),
