@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """The benchmark: gitops-guard against git's own costs, measured in the same run.
 
-Usage: python3 benches/bench.py [--sizes 100,5000] [--runs 7] [--keep DIR]
+Usage: python3 benches/bench.py [--sizes 100,5000] [--large] [--runs 7] [--keep DIR]
+
+  --large   also the 50,000-file repository (~500 MB of blobs; generating it takes minutes)
 
 For each corpus size it generates a Jenkins X v3-style repository (benches/gen_corpus.py,
 seeded) and measures two situations:
@@ -11,9 +13,13 @@ next to two baselines run on the same repository in the same run:
   git diff --cached --name-only         (the cost of finding what is staged)
   git cat-file --batch over the staged blobs (the cost of reading them)
 Each command runs once to warm up, then --runs times; the table shows the median wall time,
-the peak resident memory, and ratios against the baselines.
+the peak resident memory, and ratios against the baselines, as a Markdown table (paste it into
+docs/performance.md), followed by the findings per rule on each corpus (every rule family must
+have some) and, with several sizes, the growth of the first-import time per MB scanned.
 """
 import argparse
+import collections
+import json
 import os
 import platform
 import resource
@@ -73,6 +79,24 @@ def staged_blobs(repo, path):
     return len(oids), sum(int(x) for x in sizes.split())
 
 
+def findings_by_rule(repo, binary):
+    """{code: count} of one `check --format json` run (exit 1 is expected: there are findings)."""
+    out = subprocess.run([binary, "check", "--format", "json"], cwd=repo, env=ENV,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    return collections.Counter(f["code"] for f in json.loads(out)["findings"])
+
+
+def machine():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next(l.split(":", 1)[1].strip() for l in fh if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    git_version = subprocess.run(["git", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    return f"{os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}, {git_version}"
+
+
 def situation(name, repo, binary, runs, rows):
     blob_list = os.path.join(repo, ".git", "bench-blobs.txt")
     n_files, n_bytes = staged_blobs(repo, blob_list)
@@ -80,12 +104,13 @@ def situation(name, repo, binary, runs, rows):
     serial, _ = measure([binary, "check", "--serial"], repo, runs)
     names, names_rss = measure(["git", "diff", "--cached", "--name-only"], repo, runs)
     cat, cat_rss = measure(["git", "cat-file", "--batch"], repo, runs, stdin_path=blob_list)
-    rows.append((name, n_files, n_bytes, guard, serial, guard_rss, names, cat))
+    rows.append((name, n_files, n_bytes, guard, serial, guard_rss, names, cat, cat_rss))
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100,5000")
+    ap.add_argument("--large", action="store_true", help="also 50,000 files")
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--keep", help="keep generated repositories under this folder")
     a = ap.parse_args()
@@ -93,14 +118,17 @@ def main():
     binary = os.path.join(ROOT, "target", "release", "gitops-guard")
     work = a.keep or tempfile.mkdtemp(prefix="gitops-guard-bench-")
     rows = []
+    found = {}
+    sizes = [int(x) for x in a.sizes.split(",")] + ([50_000] if a.large else [])
     try:
-        for n in [int(x) for x in a.sizes.split(",")]:
+        for n in sizes:
             repo = os.path.join(work, f"repo-{n}")
             shutil.rmtree(repo, ignore_errors=True)
             subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), repo, str(n)], check=True)
             git(repo, "init", "-q", "-b", "main")
             git(repo, "add", "-A")
             situation(f"first-import {n}", repo, binary, a.runs, rows)
+            found[n] = findings_by_rule(repo, binary)
             git(repo, "commit", "-q", "--no-verify", "-m", "base")
             changed = sorted(p for p in git(repo, "ls-files", "config-root/namespaces").decode().splitlines())[:: max(1, n // 10)][:10]
             for p in changed:
@@ -111,12 +139,28 @@ def main():
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}; median of {a.runs} runs after a warm-up")
-    print(f"{'situation':<20} {'files':>6} {'MB':>7} {'guard ms':>9} {'serial ms':>9} {'peak MiB':>8} "
-          f"{'diff ms':>8} {'cat ms':>8} {'x diff':>7} {'x cat':>7}")
-    for name, files, size, guard, serial, rss, names, cat in rows:
-        print(f"{name:<20} {files:>6} {size / 1e6:>7.1f} {guard * 1e3:>9.1f} {serial * 1e3:>9.1f} {rss:>8.1f} "
-              f"{names * 1e3:>8.1f} {cat * 1e3:>8.1f} {guard / names:>7.2f} {guard / cat:>7.2f}")
+    print(f"Machine: {machine()}. Median wall time of {a.runs} runs after a warm-up; "
+          "peak RSS is the maximum over the runs.\n")
+    print("| situation | files | MB | gitops-guard ms | --serial ms | peak MiB | "
+          "`git diff --cached --name-only` ms | `git cat-file --batch` ms | cat-file MiB | × diff | × cat-file |")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    for name, files, size, guard, serial, rss, names, cat, cat_rss in rows:
+        print(f"| {name} | {files} | {size / 1e6:.1f} | {guard * 1e3:.1f} | {serial * 1e3:.1f} | {rss:.1f} | "
+              f"{names * 1e3:.1f} | {cat * 1e3:.1f} | {cat_rss:.1f} | {guard / names:.2f} | {guard / cat:.2f} |")
+    codes = sorted(set().union(*found.values())) if found else []
+    if codes:
+        print("\nFindings per rule on the first-import corpus:\n")
+        print("| files | " + " | ".join(codes) + " |")
+        print("|--:|" + "--:|" * len(codes))
+        for n, counts in found.items():
+            print(f"| {n} | " + " | ".join(str(counts.get(c, 0)) for c in codes) + " |")
+    imports = [(r[1], r[2], r[3]) for r in rows if r[0].startswith("first-import")]
+    if len(imports) > 1:
+        print("\nFirst import, time per MB scanned (flat = linear growth):\n")
+        print("| files | MB | ms | ms per MB |")
+        print("|--:|--:|--:|--:|")
+        for files, size, guard in imports:
+            print(f"| {files} | {size / 1e6:.1f} | {guard * 1e3:.1f} | {guard * 1e3 / (size / 1e6):.2f} |")
 
 
 if __name__ == "__main__":
