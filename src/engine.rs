@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::finding::{Finding, LineIndex, Severity};
 use crate::manifest::{self, Document, ParseOptions};
 use crate::rules::{self, Ctx, File, FileKind, RepoView, Rule};
-use crate::source::{ReadError, ScanSet, SkipReason, Skipped};
+use crate::source::{Read, ReadError, ScanSet, SkipReason, Skipped};
 use crate::suppress::{self, Suppression};
 use rayon::prelude::*;
 use std::ops::Range;
@@ -68,23 +68,14 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
         repo,
         layout: layout.as_ref(),
     };
-    let mut skipped = Vec::new();
-    let mut too_large = Vec::new();
-    for s in set.skipped {
-        if settings.is_excluded(&s.path) {
-            continue;
-        }
-        if let SkipReason::TooLarge { size, limit } = s.reason {
-            too_large.push((s.path.clone(), size, limit));
-        }
-        skipped.push(s);
-    }
+    let mut errors = set.errors;
+    let mut read_skips = set.skipped;
     let candidates: Vec<_> = set
         .candidates
         .into_iter()
         .filter(|c| !settings.is_excluded(&c.path))
         .collect();
-    let files_scanned = candidates.len();
+    let mut files_scanned = candidates.len();
     let work = |c: &crate::source::Candidate| {
         let mut result = scan_file(&c.path, &c.bytes, &ctx);
         if let crate::source::Origin::Commit(id) = &c.origin {
@@ -100,6 +91,46 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
     } else {
         candidates.par_iter().map(work).collect()
     };
+    drop(candidates);
+    if !set.pending.is_empty() {
+        // Read and scan each blob in one go, so its bytes are freed right after its scan.
+        enum Item {
+            File(FileResult),
+            Skip(Skipped),
+            Error(ReadError),
+            Excluded,
+        }
+        let items = set.pending.map(serial, |read| match read {
+            Read::Scan(c) if settings.is_excluded(&c.path) => Item::Excluded,
+            Read::Scan(c) => Item::File(work(&c)),
+            Read::Skip(s) => Item::Skip(s),
+            Read::Error(e) => Item::Error(e),
+        });
+        for item in items {
+            match item {
+                Item::File(f) => {
+                    files_scanned += 1;
+                    files.push(f);
+                }
+                Item::Skip(s) => read_skips.push(s),
+                Item::Error(e) => errors.push(e),
+                Item::Excluded => {}
+            }
+        }
+        // In path order, as `Repo::collect` leaves them (stable: pre-read skips stay first).
+        read_skips.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    let mut skipped = Vec::new();
+    let mut too_large = Vec::new();
+    for s in read_skips {
+        if settings.is_excluded(&s.path) {
+            continue;
+        }
+        if let SkipReason::TooLarge { size, limit } = s.reason {
+            too_large.push((s.path.clone(), size, limit));
+        }
+        skipped.push(s);
+    }
     for (path, size, limit) in too_large {
         if let Some(level) = settings.level(rules::FileTooLarge.code()) {
             let mut f = Finding::new(
@@ -127,7 +158,7 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Outcome {
         files,
-        errors: set.errors,
+        errors,
         skipped,
         files_scanned,
     }

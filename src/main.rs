@@ -337,8 +337,15 @@ fn check(args: CheckArgs) -> Result<u8> {
     let limits = Limits {
         max_file_size: settings.max_file_size,
     };
-    let collect =
-        || -> Result<_> { Ok((repo.collect(&selection, &limits)?, repo.view(&selection)?)) };
+    // Without --fix nothing needs the bytes after the scan: read them while scanning.
+    let collect = || -> Result<_> {
+        let set = if args.fix {
+            repo.collect(&selection, &limits)?
+        } else {
+            repo.collect_deferred(&selection, &limits)?
+        };
+        Ok((set, repo.view(&selection)?))
+    };
     let (set, mut view) = collect()?;
     let mut fix_inputs = secret_fix_inputs(&args, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);

@@ -58,7 +58,10 @@ fn deployment(name: &str, ns: &str, image: &str, rng: &mut Rng) -> String {
 fn generate(repo: &TestRepo, n: usize) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let namespaces = ["jx", "nginx", "team01", "team02"];
-    repo.write("helmfile.yaml", "helmfiles:\n- path: helmfiles/jx/helmfile.yaml\n");
+    repo.write(
+        "helmfile.yaml",
+        "helmfiles:\n- path: helmfiles/jx/helmfile.yaml\n",
+    );
     repo.write(
         "helmfiles/jx/helmfile.yaml",
         "releases:\n- chart: jxgh/lighthouse\n  name: lighthouse\n  version: 1.2.3\n- chart: jxgh/unpinned\n  name: unpinned\n",
@@ -142,11 +145,22 @@ fn generate(repo: &TestRepo, n: usize) {
             _ => match i % 4 {
                 0 => (
                     format!("{base}/{name}-deploy.yaml"),
-                    deployment(&name, ns, &format!("ghcr.io/example/app:1.{}.0", i % 7), &mut rng),
+                    deployment(
+                        &name,
+                        ns,
+                        &format!("ghcr.io/example/app:1.{}.0", i % 7),
+                        &mut rng,
+                    ),
                 ),
                 1 => (
                     format!("{base}/{name}-lighthousejob.yaml"),
-                    meta("LighthouseJob", "lighthouse.jenkins.io/v1alpha1", &name, ns, &mut rng),
+                    meta(
+                        "LighthouseJob",
+                        "lighthouse.jenkins.io/v1alpha1",
+                        &name,
+                        ns,
+                        &mut rng,
+                    ),
                 ),
                 2 => (
                     format!("{base}/{name}-svc.yaml"),
@@ -164,7 +178,10 @@ fn generate(repo: &TestRepo, n: usize) {
 }
 
 fn codes(json: &serde_json::Value) -> BTreeSet<String> {
-    common::findings(json).into_iter().map(|(c, _, _)| c).collect()
+    common::findings(json)
+        .into_iter()
+        .map(|(c, _, _)| c)
+        .collect()
 }
 
 #[test]

@@ -115,13 +115,36 @@ impl Repo {
 
     /// Reads the selection.
     pub fn collect(&self, sel: &Selection, limits: &Limits) -> Result<ScanSet, SourceError> {
+        self.collect_with(sel, limits, false)
+    }
+
+    /// Like [`Repo::collect`], but a large selection is left in [`ScanSet::pending`], to be
+    /// read while it is scanned ([`crate::engine::scan`]): memory stays bounded by the blobs
+    /// in flight instead of growing with the whole selection. Small selections are read now
+    /// (one handle, no thread hand-off), exactly as by `collect`.
+    pub fn collect_deferred(
+        &self,
+        sel: &Selection,
+        limits: &Limits,
+    ) -> Result<ScanSet, SourceError> {
+        self.collect_with(sel, limits, true)
+    }
+
+    fn collect_with(
+        &self,
+        sel: &Selection,
+        limits: &Limits,
+        defer: bool,
+    ) -> Result<ScanSet, SourceError> {
         let mut out = match sel {
-            Selection::Range(spec) => range::collect(&self.repo, &self.opener, spec, limits)?,
-            Selection::Staged => self.collect_index(Scope::Staged, limits)?,
-            Selection::All => self.collect_index(Scope::All, limits)?,
+            Selection::Range(spec) => {
+                range::collect(&self.repo, &self.opener, spec, limits, defer)?
+            }
+            Selection::Staged => self.collect_index(Scope::Staged, limits, defer)?,
+            Selection::All => self.collect_index(Scope::All, limits, defer)?,
             Selection::Paths(paths) => {
                 let set = self.resolve_paths(paths)?;
-                self.collect_index(Scope::Paths(&set), limits)?
+                self.collect_index(Scope::Paths(&set), limits, defer)?
             }
         };
         if !matches!(sel, Selection::Range(_)) {
@@ -142,14 +165,18 @@ impl Repo {
         if !has_attributes {
             return;
         }
-        for c in &mut out.candidates {
+        let git_crypt = |path: &str| {
             let filter = self.repo.get_attr_bytes(
-                Path::new(&c.path),
+                Path::new(path),
                 "filter",
                 git2::AttrCheckFlags::INDEX_ONLY,
             );
-            c.expects_git_crypt = matches!(filter, Ok(Some(b"git-crypt")));
+            matches!(filter, Ok(Some(b"git-crypt")))
+        };
+        for c in &mut out.candidates {
+            c.expects_git_crypt = git_crypt(&c.path);
         }
+        out.pending.mark_git_crypt(git_crypt);
     }
 
     /// A lazy, cached view of every file in the index (or, for a range, in its tip commit),
@@ -206,7 +233,12 @@ impl Repo {
     }
 
     /// One pass over the index: `all_paths`, conflicts, and the selected entries.
-    fn collect_index(&self, scope: Scope<'_>, limits: &Limits) -> Result<ScanSet, SourceError> {
+    fn collect_index(
+        &self,
+        scope: Scope<'_>,
+        limits: &Limits,
+        defer: bool,
+    ) -> Result<ScanSet, SourceError> {
         self.require_workdir()?;
         let index = self.index()?;
         // `None` selects every entry: `All`, or `Staged` on an unborn HEAD (no commit yet,
@@ -252,6 +284,7 @@ impl Repo {
                     });
                 } else {
                     entries.push(Entry {
+                        expects_git_crypt: false,
                         raw_path: entry.path.clone(),
                         oid: entry.id,
                         mode: entry.mode,
@@ -261,7 +294,7 @@ impl Repo {
             }
             out.all_paths.push(into_string_lossy(entry.path));
         }
-        read::read_entries(&self.repo, &self.opener, entries, limits, &mut out);
+        read::read_entries(&self.repo, &self.opener, entries, limits, defer, &mut out);
         Ok(out)
     }
 

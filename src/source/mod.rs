@@ -16,6 +16,7 @@ mod view;
 
 pub use classify::classify_content;
 pub use index::Repo;
+pub use read::{Pending, Read};
 pub use view::TreeView;
 
 /// Where a candidate's bytes were read from.
@@ -132,6 +133,9 @@ pub struct ScanSet {
     /// Every path in the index (or in the last commit of a range): the whole picture that
     /// cross-file rules (layout, CRD scopes, version stream) need.
     pub all_paths: Vec<String>,
+    /// Selected blobs not read yet ([`Repo::collect_deferred`]): the engine reads and scans
+    /// them one at a time, so a large selection never sits in memory all at once.
+    pub pending: Pending,
 }
 
 impl From<git2::Error> for SourceError {

@@ -15,6 +15,7 @@ pub(crate) fn collect(
     opener: &Opener,
     spec: &str,
     limits: &Limits,
+    defer: bool,
 ) -> Result<ScanSet, SourceError> {
     let (base, tip) = parse(repo, spec)?;
     let mut walk = repo.revwalk()?;
@@ -61,6 +62,7 @@ pub(crate) fn collect(
             };
             if seen.insert((path.to_vec(), new.id())) {
                 entries.push(Entry {
+                    expects_git_crypt: false,
                     raw_path: path.to_vec(),
                     oid: new.id(),
                     mode: u32::from(new.mode()),
@@ -75,7 +77,7 @@ pub(crate) fn collect(
     walk_files(repo, &tip_tree, &mut |path, _, _| {
         out.all_paths.push(lossy(path))
     })?;
-    read::read_entries(repo, opener, entries, limits, &mut out);
+    read::read_entries(repo, opener, entries, limits, defer, &mut out);
     Ok(out)
 }
 

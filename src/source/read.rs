@@ -15,7 +15,10 @@ use std::path::PathBuf;
 const PARALLEL_MIN: usize = 64;
 
 /// One blob selected for reading.
+#[derive(Debug)]
 pub(crate) struct Entry {
+    /// `.gitattributes` routes the path through git-crypt (see `Candidate::expects_git_crypt`).
+    pub expects_git_crypt: bool,
     pub raw_path: Vec<u8>,
     pub oid: Oid,
     pub mode: u32,
@@ -51,21 +54,104 @@ impl Opener {
     }
 }
 
-enum Outcome {
+/// What reading one selected blob gives.
+#[derive(Debug)]
+pub enum Read {
     Scan(Candidate),
     Skip(Skipped),
     Error(ReadError),
 }
 
-/// Reads `entries` into `out`, in order.
+use Read as Outcome;
+
+/// Selected blobs that are read on demand, in parallel, with one repository handle per rayon
+/// job ([`Pending::map`]).
+#[derive(Debug, Default)]
+pub struct Pending {
+    entries: Vec<Entry>,
+    opener: Option<Opener>,
+    limits: Limits,
+}
+
+impl Pending {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Sets `expects_git_crypt` on the entries whose (lossy) path `f` accepts.
+    pub(crate) fn mark_git_crypt(&mut self, f: impl Fn(&str) -> bool) {
+        for e in &mut self.entries {
+            e.expects_git_crypt = f(&lossy(&e.raw_path));
+        }
+    }
+
+    /// Reads every blob and hands it to `f` as soon as it is read; the results come back in
+    /// selection order. `serial` reads (and calls `f`) on the current thread only.
+    pub fn map<T: Send>(self, serial: bool, f: impl Fn(Read) -> T + Sync + Send) -> Vec<T> {
+        let Pending {
+            entries,
+            opener,
+            limits,
+        } = self;
+        let Some(opener) = opener else {
+            return Vec::new();
+        };
+        let open = || opener.open().map_err(|e| e.message().to_owned());
+        if serial || rayon::current_num_threads() < 2 {
+            let handle = open();
+            entries
+                .into_iter()
+                .map(|entry| f(read_via(&handle, entry, &limits)))
+                .collect()
+        } else {
+            // `map_init` opens a handle per rayon job (a few per thread), not per blob:
+            // `Repository` is `Send` but not `Sync`.
+            entries
+                .into_par_iter()
+                .with_min_len(8)
+                .map_init(open, |handle, entry| f(read_via(handle, entry, &limits)))
+                .collect()
+        }
+    }
+}
+
+fn read_via(handle: &Result<Repository, String>, entry: Entry, limits: &Limits) -> Outcome {
+    match handle
+        .as_ref()
+        .map_err(String::clone)
+        .and_then(|r| r.odb().map_err(|e| e.message().to_owned()))
+    {
+        Ok(odb) => read_one(&odb, entry, limits),
+        Err(e) => Outcome::Error(ReadError {
+            path: lossy(&entry.raw_path),
+            message: format!("cannot open the object database: {e}"),
+        }),
+    }
+}
+
+/// Reads `entries` into `out`, in order; with `defer`, a selection large enough to be read in
+/// parallel is left in `out.pending` instead.
 pub(crate) fn read_entries(
     repo: &Repository,
     opener: &Opener,
     entries: Vec<Entry>,
     limits: &Limits,
+    defer: bool,
     out: &mut ScanSet,
 ) {
     let threads = rayon::current_num_threads();
+    if defer && entries.len() >= PARALLEL_MIN {
+        out.pending = Pending {
+            entries,
+            opener: Some(opener.clone()),
+            limits: *limits,
+        };
+        return;
+    }
     let outcomes: Vec<Outcome> = if entries.len() < PARALLEL_MIN || threads < 2 {
         read_chunk(Ok(repo), entries, limits)
     } else {
@@ -139,7 +225,7 @@ fn read_one(odb: &Odb<'_>, entry: Entry, limits: &Limits) -> Outcome {
             origin: entry.origin,
             oid: entry.oid.to_string(),
             mode: entry.mode,
-            expects_git_crypt: false,
+            expects_git_crypt: entry.expects_git_crypt,
         }),
         Err(Unreadable::Skip(reason)) => Outcome::Skip(Skipped { path, reason }),
         Err(Unreadable::Error(message)) => Outcome::Error(ReadError { path, message }),
