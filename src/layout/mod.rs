@@ -395,32 +395,49 @@ impl<'a> LayoutIndex<'a> {
 
     /// The scopes the repository's CRDs declare (`spec.scope`), read once.
     pub fn crd_scopes(&self) -> &CrdScopes {
-        // Serial on purpose: this may run inside a rayon worker, and a nested parallel
-        // iterator could steal a task that waits on this same OnceLock.
         self.crds.get_or_init(|| {
-            let mut map = CrdScopes::new();
-            for path in self.repo.paths() {
-                let kind = FileKind::of(path);
-                if !matches!(kind, FileKind::Yaml | FileKind::Json) {
-                    continue;
+            let paths: Vec<&str> = self
+                .repo
+                .paths()
+                .iter()
+                .map(String::as_str)
+                .filter(|p| matches!(FileKind::of(p), FileKind::Yaml | FileKind::Json))
+                .collect();
+            // Read in parallel (the view's own threads, not rayon: see `for_each_blob`);
+            // applied in path order below, so a later duplicate wins as in a serial scan.
+            let found = std::sync::Mutex::new(Vec::new());
+            self.repo.for_each_blob(&paths, &|i, bytes| {
+                if !crate::rules::contains(bytes, "CustomResourceDefinition") {
+                    return;
                 }
-                let Some(bytes) = self.repo.read(path) else {
-                    continue;
+                let Ok(text) = std::str::from_utf8(bytes) else {
+                    return;
                 };
-                if !crate::rules::contains(&bytes, "CustomResourceDefinition") {
-                    continue;
-                }
-                let Ok(text) = std::str::from_utf8(&bytes) else {
-                    continue;
-                };
-                for doc in crate::engine::parse(path, text, kind) {
+                let path = paths[i];
+                let mut scopes = Vec::new();
+                for doc in crate::engine::parse(path, text, FileKind::of(path)) {
                     let Some(root) = &doc.root else { continue };
-                    for obj in objects(root).into_iter().filter_map(Object::of) {
-                        if let Some((key, scope)) = crd_scope(&obj) {
-                            map.insert(key, scope);
-                        }
-                    }
+                    scopes.extend(
+                        objects(root)
+                            .into_iter()
+                            .filter_map(Object::of)
+                            .filter_map(|obj| crd_scope(&obj)),
+                    );
                 }
+                if !scopes.is_empty() {
+                    found
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push((i, scopes));
+                }
+            });
+            let mut found = found
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            found.sort_by_key(|(i, _)| *i);
+            let mut map = CrdScopes::new();
+            for (_, scopes) in found {
+                map.extend(scopes);
             }
             map
         })

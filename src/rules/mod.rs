@@ -81,6 +81,16 @@ pub trait RepoView: Sync {
     fn paths(&self) -> &[String];
     /// The content at `path`, if present and readable.
     fn read(&self, path: &str) -> Option<std::sync::Arc<Vec<u8>>>;
+    /// Calls `f(i, content)` for each `paths[i]` that [`RepoView::read`] would return, in any
+    /// order and possibly on several threads, without keeping the contents: for scans over the
+    /// whole repository (the CRDs). The default reads them one by one.
+    fn for_each_blob(&self, paths: &[&str], f: &(dyn Fn(usize, &[u8]) + Sync)) {
+        for (i, path) in paths.iter().enumerate() {
+            if let Some(bytes) = self.read(path) {
+                f(i, &bytes);
+            }
+        }
+    }
 }
 
 /// An empty repository view, for unit tests and stdin.

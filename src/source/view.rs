@@ -9,6 +9,7 @@ use super::read::{self, Files, Opener};
 use crate::rules::RepoView;
 use git2::{Oid, Repository};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A read-only, lazily read view of every file in the index or in a commit.
@@ -79,6 +80,43 @@ impl RepoView for TreeView {
         let value = self.read_blob(oid).map(Arc::new);
         lock(&self.cache).insert(oid, value.clone());
         value
+    }
+
+    /// Reads on as many OS threads as the rayon pool has (plain threads: the caller may be a
+    /// rayon worker inside a `OnceLock` initialiser, where a nested rayon job could steal a
+    /// task that waits on that same lock), each with its own repository handle, and caches
+    /// nothing: a scan of every file of a 50,000-file repository must not keep them all.
+    fn for_each_blob(&self, paths: &[&str], f: &(dyn Fn(usize, &[u8]) + Sync)) {
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut handle: Option<Option<Repository>> = None;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = paths.get(i) else { break };
+                let Some(oid) = self.oid(path) else { continue };
+                let cached = lock(&self.cache).get(&oid).cloned();
+                match cached {
+                    Some(Some(bytes)) => f(i, &bytes),
+                    Some(None) => {}
+                    None => {
+                        let repo = handle.get_or_insert_with(|| self.opener.open().ok());
+                        let Some(odb) = repo.as_ref().and_then(|r| r.odb().ok()) else {
+                            continue;
+                        };
+                        if let Ok(bytes) = read::read_text(&odb, oid, &self.limits) {
+                            f(i, &bytes);
+                        }
+                    }
+                }
+            }
+        };
+        let threads = rayon::current_num_threads().clamp(1, paths.len().div_ceil(64).max(1));
+        std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(work);
+            }
+            work();
+        });
     }
 }
 
