@@ -187,7 +187,7 @@ fn plaintext_git_crypt(result: &mut FileResult, settings: &Settings) {
 }
 
 /// Whether a path lies in a Helm chart's `templates/` folder (read tolerantly).
-fn is_chart_template(path: &str) -> bool {
+pub(crate) fn is_chart_template(path: &str) -> bool {
     path.starts_with("templates/") || path.contains("/templates/")
 }
 

@@ -396,48 +396,30 @@ impl<'a> LayoutIndex<'a> {
     /// The scopes the repository's CRDs declare (`spec.scope`), read once.
     pub fn crd_scopes(&self) -> &CrdScopes {
         self.crds.get_or_init(|| {
-            let paths: Vec<&str> = self
+            // The parse (and so the result) depends on the content and on whether the path
+            // says JSON or chart template: that is the memo's tag.
+            let items: Vec<(&str, u8)> = self
                 .repo
                 .paths()
                 .iter()
                 .map(String::as_str)
-                .filter(|p| matches!(FileKind::of(p), FileKind::Yaml | FileKind::Json))
+                .filter_map(|p| match FileKind::of(p) {
+                    k @ (FileKind::Yaml | FileKind::Json) => Some((
+                        p,
+                        u8::from(k == FileKind::Json)
+                            | u8::from(crate::engine::is_chart_template(p)) << 1,
+                    )),
+                    _ => None,
+                })
                 .collect();
-            // Read in parallel (the view's own threads, not rayon: see `for_each_blob`);
-            // applied in path order below, so a later duplicate wins as in a serial scan.
-            let found = std::sync::Mutex::new(Vec::new());
-            self.repo.for_each_blob(&paths, &|i, bytes| {
-                if !crate::rules::contains(bytes, "CustomResourceDefinition") {
-                    return;
-                }
-                let Ok(text) = std::str::from_utf8(bytes) else {
-                    return;
-                };
-                let path = paths[i];
-                let mut scopes = Vec::new();
-                for doc in crate::engine::parse(path, text, FileKind::of(path)) {
-                    let Some(root) = &doc.root else { continue };
-                    scopes.extend(
-                        objects(root)
-                            .into_iter()
-                            .filter_map(Object::of)
-                            .filter_map(|obj| crd_scope(&obj)),
-                    );
-                }
-                if !scopes.is_empty() {
-                    found
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .push((i, scopes));
-                }
+            // Remembered by blob id (an everyday commit reads only its new blobs), read in
+            // parallel otherwise; applied in path order, so a later duplicate wins.
+            let found = self.repo.memo_blobs("crd-scopes", &items, &|i, bytes| {
+                encode_scopes(&crd_scopes_of(items[i].0, bytes))
             });
-            let mut found = found
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            found.sort_by_key(|(i, _)| *i);
             let mut map = CrdScopes::new();
-            for (_, scopes) in found {
-                map.extend(scopes);
+            for (_, value) in found {
+                map.extend(decode_scopes(&value));
             }
             map
         })
@@ -518,6 +500,61 @@ impl<'a> LayoutIndex<'a> {
 }
 
 /// (group, kind) and scope declared by a CRD object.
+/// The CRD scopes declared in one file.
+fn crd_scopes_of(path: &str, bytes: &[u8]) -> Vec<((String, String), KindScope)> {
+    if !crate::rules::contains(bytes, "CustomResourceDefinition") {
+        return Vec::new();
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Vec::new();
+    };
+    let mut scopes = Vec::new();
+    for doc in crate::engine::parse(path, text, FileKind::of(path)) {
+        let Some(root) = &doc.root else { continue };
+        scopes.extend(
+            objects(root)
+                .into_iter()
+                .filter_map(Object::of)
+                .filter_map(|obj| crd_scope(&obj)),
+        );
+    }
+    scopes
+}
+
+/// `group NUL kind NUL C|N NUL ...` (names never hold NUL: they come from YAML text).
+fn encode_scopes(scopes: &[((String, String), KindScope)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for ((group, kind), scope) in scopes {
+        for field in [group.as_bytes(), kind.as_bytes()] {
+            out.extend_from_slice(field);
+            out.push(0);
+        }
+        out.push(if *scope == KindScope::Cluster {
+            b'C'
+        } else {
+            b'N'
+        });
+        out.push(0);
+    }
+    out
+}
+
+fn decode_scopes(bytes: &[u8]) -> Vec<((String, String), KindScope)> {
+    let fields: Vec<&[u8]> = bytes.split(|&b| b == 0).collect();
+    fields
+        .chunks_exact(3)
+        .map(|f| {
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let scope = if f[2] == b"C" {
+                KindScope::Cluster
+            } else {
+                KindScope::Namespaced
+            };
+            ((text(f[0]), text(f[1])), scope)
+        })
+        .collect()
+}
+
 fn crd_scope(obj: &Object) -> Option<((String, String), KindScope)> {
     if !obj.is_crd() {
         return None;

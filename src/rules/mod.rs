@@ -91,6 +91,30 @@ pub trait RepoView: Sync {
             }
         }
     }
+    /// `(i, f(i, content))` for each readable `items[i].0`, in order of `i`. `f` must depend on
+    /// nothing but the content and the tag `items[i].1` (e.g. how the path says to parse it):
+    /// a view may then remember the results by blob id (in `name`'s cache file) and skip
+    /// reading blobs it has seen before. The default computes everything.
+    fn memo_blobs(
+        &self,
+        _name: &str,
+        items: &[(&str, u8)],
+        f: &(dyn Fn(usize, &[u8]) -> Vec<u8> + Sync),
+    ) -> Vec<(usize, Vec<u8>)> {
+        let paths: Vec<&str> = items.iter().map(|(p, _)| *p).collect();
+        let out = std::sync::Mutex::new(Vec::new());
+        self.for_each_blob(&paths, &|i, bytes| {
+            let value = f(i, bytes);
+            out.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((i, value));
+        });
+        let mut out = out
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        out.sort_by_key(|(i, _)| *i);
+        out
+    }
 }
 
 /// An empty repository view, for unit tests and stdin.

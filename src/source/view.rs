@@ -118,6 +118,133 @@ impl RepoView for TreeView {
             work();
         });
     }
+
+    /// Remembers results by (blob id, tag) in `<git common dir>/gitops-guard/<name>.cache`:
+    /// content-addressed, so never stale; rewritten (atomically, best effort) only when new
+    /// blobs were read, with the entries of this tree only, so it stays as large as the tree.
+    fn memo_blobs(
+        &self,
+        name: &str,
+        items: &[(&str, u8)],
+        f: &(dyn Fn(usize, &[u8]) -> Vec<u8> + Sync),
+    ) -> Vec<(usize, Vec<u8>)> {
+        let file = self
+            .git_dir()
+            .map(|d| d.join("gitops-guard").join(format!("{name}.cache")));
+        let mut known = file.as_deref().map(memo::load).unwrap_or_default();
+        let mut out = Vec::with_capacity(items.len());
+        let mut todo = Vec::new();
+        let mut keys = Vec::with_capacity(items.len());
+        for (i, (path, tag)) in items.iter().enumerate() {
+            let Some(oid) = self.oid(path) else { continue };
+            let key = (oid, *tag);
+            keys.push(key);
+            match known.get(&key) {
+                Some(value) => out.push((i, value.clone())),
+                None => todo.push(i),
+            }
+        }
+        if !todo.is_empty() {
+            let paths: Vec<&str> = todo.iter().map(|&i| items[i].0).collect();
+            let fresh = Mutex::new(Vec::new());
+            self.for_each_blob(&paths, &|j, bytes| {
+                let i = todo[j];
+                let value = f(i, bytes);
+                lock(&fresh).push((i, value));
+            });
+            let fresh = fresh
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for (i, value) in &fresh {
+                if let Some(oid) = self.oid(items[*i].0) {
+                    known.insert((oid, items[*i].1), value.clone());
+                }
+            }
+            out.extend(fresh);
+            if let Some(file) = &file {
+                memo::save(file, &keys, &known);
+            }
+        }
+        out.sort_by_key(|(i, _)| *i);
+        out
+    }
+}
+
+impl TreeView {
+    /// The git common directory (for caches), from the view's handle.
+    fn git_dir(&self) -> Option<std::path::PathBuf> {
+        let mut slot = lock(&self.repo);
+        if slot.is_none() {
+            *slot = Some(self.opener.open().ok()?);
+        }
+        Some(slot.as_ref()?.commondir().to_path_buf())
+    }
+}
+
+/// The on-disk memo: `GGMEMO1\n`, then records `[oid len u8][oid][tag u8][len u32 LE][value]`.
+mod memo {
+    use git2::Oid;
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    const MAGIC: &[u8] = b"GGMEMO1\n";
+
+    pub(super) fn load(file: &Path) -> HashMap<(Oid, u8), Vec<u8>> {
+        let mut map = HashMap::new();
+        let Ok(bytes) = std::fs::read(file) else {
+            return map;
+        };
+        let Some(mut rest) = bytes.strip_prefix(MAGIC) else {
+            return map;
+        };
+        // A truncated or foreign file yields what parsed so far: values are only ever
+        // looked up by the id of the content they were computed from.
+        while let Some((&n, tail)) = rest.split_first() {
+            let n = usize::from(n);
+            let Some(oid) = tail.get(..n).and_then(|b| Oid::from_bytes(b).ok()) else {
+                break;
+            };
+            let Some((&tag, tail)) = tail[n..].split_first() else {
+                break;
+            };
+            let Some(len) = tail.get(..4) else { break };
+            let len = u32::from_le_bytes([len[0], len[1], len[2], len[3]]) as usize;
+            let Some(value) = tail.get(4..4 + len) else {
+                break;
+            };
+            map.insert((oid, tag), value.to_vec());
+            rest = &tail[4 + len..];
+        }
+        map
+    }
+
+    pub(super) fn save(file: &Path, keys: &[(Oid, u8)], known: &HashMap<(Oid, u8), Vec<u8>>) {
+        let mut out = MAGIC.to_vec();
+        for key in keys {
+            let Some(value) = known.get(key) else {
+                continue;
+            };
+            let Ok(len) = u32::try_from(value.len()) else {
+                continue;
+            };
+            let oid = key.0.as_bytes();
+            out.push(oid.len() as u8);
+            out.extend_from_slice(oid);
+            out.push(key.1);
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(value);
+        }
+        let Some(dir) = file.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        // Best effort: a cache that cannot be written only costs the next run time.
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        if std::fs::write(&tmp, &out).is_ok() && std::fs::rename(&tmp, file).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
 }
 
 /// Locks `m`, ignoring poisoning: the guarded data (a cache, a repository handle) stays valid
