@@ -211,6 +211,14 @@ fn parallel_scan_equals_serial_scan() {
     let (code, first) = parallel(&[]);
     assert_eq!(code, 1, "the corpus has error findings");
     assert_eq!(serial(&[]), (code, first.clone()));
+    // The CRD scopes are remembered by blob id; a damaged memo changes nothing.
+    let memo = repo.join(".git/gitops-guard/crd-scopes.cache");
+    assert!(memo.is_file(), "the CRD scopes memo was written");
+    let bytes = std::fs::read(&memo).expect("memo");
+    std::fs::write(&memo, &bytes[..bytes.len() / 2]).expect("truncate memo");
+    assert_eq!(parallel(&[]), (code, first.clone()));
+    std::fs::write(&memo, b"not a memo").expect("overwrite memo");
+    assert_eq!(serial(&[]), (code, first.clone()));
     let found = codes(&first);
     for family in [
         "GG001", "GG004", "GG005", "GG101", "GG102", "GG201", "GG202", "GG203", "GG204", "GG301",
