@@ -11,7 +11,7 @@ helmfiles, values files, Dockerfiles and multi-document files (under extensions/
 of each rule family, so every family has work to do and findings to report:
 
   GG001 invalid YAML          GG004 unused suppression    GG005 invalid suppression
-  GG101 raw Secret            GG102 secretGenerator literal
+  GG101 raw Secret            GG102 secretGenerator literal   GG103 plaintext git-crypt file
   GG201 :latest / newTag      GG202 untagged image        GG203 SNAPSHOT image
   GG204 unpinned chart        GG301 off-layout file       GG302 wrong namespace
   GG303 wrong scope           GG304 non-canonical name
@@ -127,7 +127,7 @@ SUFFIX = {"deploy": "deploy", "statefulset": "statefulset", "cronjob": "cronjob"
           "role": "role", "rb": "rb", "sa": "sa", "secret-es": "secret", "cr": "lighthousejob"}
 
 # Seeded violations: each family hits about 1% of the resource files.
-VIOLATIONS = ["invalid", "unused-suppression", "invalid-suppression", "secret", "generator",
+VIOLATIONS = ["invalid", "unused-suppression", "invalid-suppression", "secret", "generator", "git-crypt",
               "latest", "untagged", "snapshot", "offlayout", "namespace", "scope", "name"]
 VIOLATION_RATE = 0.01
 
@@ -184,6 +184,7 @@ def main():
     write("jx-requirements.yml", "apiVersion: core.jenkins-x.io/v4beta1\nkind: Requirements\nspec:\n  cluster: {provider: gke}\n")
     write("helmfile.yaml", "helmfiles:\n" + "".join(f"- path: helmfiles/{ns}/helmfile.yaml\n" for ns in namespaces))
     write("Makefile", "include versionStream/src/Makefile.mk\n")
+    write(".gitattributes", "helmfiles/*/secrets/** filter=git-crypt diff=git-crypt\n*.sh text eol=lf\n")
     write("versionStream/charts/jxgh/lighthouse/defaults.yaml", "version: 1.33.6\n")
     write("config-root/customresourcedefinitions/jx/lighthouse/lighthousejobs.lighthouse.jenkins.io-crd.yaml",
           CRD.format(plural="lighthousejobs", singular="lighthousejob", kind="LighthouseJob",
@@ -223,6 +224,9 @@ def main():
                   "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [deploy.yaml]\n"
                   f"images:\n- name: app\n  newTag: {'latest' if i % 2 else '1.2.3'}\n"
                   f"secretGenerator:\n- name: {name}\n  literals:\n  - DB_PASSWORD=not-a-real-password-{i}\n")
+        elif bad == "git-crypt":
+            # .gitattributes routes it through git-crypt, but it is staged as plaintext.
+            write(f"helmfiles/{ns}/secrets/{name}-values.yaml", f"db:\n  password: not-a-real-password-{i}\n")
         elif bad == "offlayout":
             write(f"stray/{name}-cm.yaml", simple(rng, "cm", name, ns, target, None))
         elif bad == "namespace":

@@ -81,7 +81,11 @@ fn generate(repo: &TestRepo, n: usize) {
         let rel = format!("rel{:02}", i % 40);
         let name = format!("{rel}-{i}");
         let base = format!("config-root/namespaces/{ns}/{rel}");
-        let (path, text) = match if i % 23 == 0 { (i / 23) % 12 } else { 99 } {
+        let (path, text) = match if i % 23 == 0 { (i / 23) % 13 } else { 99 } {
+            12 => (
+                format!("helmfiles/{ns}/secrets/{name}-values.yaml"),
+                format!("db:\n  password: not-a-real-password-{i}\n"),
+            ),
             0 => (
                 format!("{base}/{name}-cm.yaml"),
                 "apiVersion: v1\nkind: ConfigMap\ndata: {a: [1\n".to_string(),
@@ -221,8 +225,8 @@ fn parallel_scan_equals_serial_scan() {
     assert_eq!(serial(&[]), (code, first.clone()));
     let found = codes(&first);
     for family in [
-        "GG001", "GG004", "GG005", "GG101", "GG102", "GG201", "GG202", "GG203", "GG204", "GG301",
-        "GG302", "GG303", "GG304",
+        "GG001", "GG004", "GG005", "GG101", "GG102", "GG103", "GG201", "GG202", "GG203", "GG204",
+        "GG301", "GG302", "GG303", "GG304",
     ] {
         assert!(found.contains(family), "no {family} finding in {found:?}");
     }

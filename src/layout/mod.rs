@@ -457,9 +457,24 @@ impl<'a> LayoutIndex<'a> {
     /// Other index paths equal to `path` but for letter case.
     pub fn case_collisions(&self, path: &str) -> Vec<String> {
         let map = self.case.get_or_init(|| {
+            // Sort by a hash of the lower-cased path (no allocation for ASCII paths) and look
+            // closer only at equal hashes: a repository rarely has any, and this runs on every
+            // commit over every path of the index.
+            let paths = self.repo.paths();
+            let mut hashes: Vec<(u64, usize)> = paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (lower_hash(p), i))
+                .collect();
+            hashes.sort_unstable();
             let mut map: HashMap<String, Vec<String>> = HashMap::new();
-            for p in self.repo.paths() {
-                map.entry(p.to_lowercase()).or_default().push(p.clone());
+            for run in hashes.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+                let mut run: Vec<usize> = run.iter().map(|(_, i)| *i).collect();
+                run.sort_unstable();
+                for i in run {
+                    let p = &paths[i];
+                    map.entry(p.to_lowercase()).or_default().push(p.clone());
+                }
             }
             map.retain(|_, v| v.len() > 1);
             map
@@ -500,6 +515,20 @@ impl<'a> LayoutIndex<'a> {
 }
 
 /// (group, kind) and scope declared by a CRD object.
+/// FNV-1a of `p.to_lowercase()`, without allocating when `p` is ASCII.
+fn lower_hash(p: &str) -> u64 {
+    let fnv = |bytes: &mut dyn Iterator<Item = u8>| {
+        bytes.fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    if p.is_ascii() {
+        fnv(&mut p.bytes().map(|b| b.to_ascii_lowercase()))
+    } else {
+        fnv(&mut p.to_lowercase().bytes())
+    }
+}
+
 /// The CRD scopes declared in one file.
 fn crd_scopes_of(path: &str, bytes: &[u8]) -> Vec<((String, String), KindScope)> {
     if !crate::rules::contains(bytes, "CustomResourceDefinition") {
