@@ -59,6 +59,10 @@ fn generate(repo: &TestRepo, n: usize) {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let namespaces = ["jx", "nginx", "team01", "team02"];
     repo.write(
+        ".gitattributes",
+        "helmfiles/*/secrets/** filter=git-crypt diff=git-crypt\n",
+    );
+    repo.write(
         "helmfile.yaml",
         "helmfiles:\n- path: helmfiles/jx/helmfile.yaml\n",
     );
