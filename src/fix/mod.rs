@@ -335,6 +335,43 @@ fn plan_file(
     }))
 }
 
+/// Plans the fix of `text` in memory, exactly as [`run`] would (GG101 findings, conversion,
+/// edits, re-check), without touching disk or a values store; `Ok(None)` when there is
+/// nothing to fix. For fuzzing and property tests: callers outside `--fix` should use [`run`].
+pub fn plan_in_memory(
+    path: &str,
+    text: &str,
+    settings: &Settings,
+) -> Result<Option<(String, Vec<secret::Converted>)>, Status> {
+    let kind = FileKind::of(path);
+    let docs = crate::engine::parse(path, text, kind);
+    let mut findings = Vec::new();
+    if let Some(rule) = rules::lookup(CODE) {
+        let file = File {
+            path,
+            text,
+            kind,
+            docs: &docs,
+        };
+        let ctx = Ctx {
+            settings,
+            repo: &rules::NoRepo,
+        };
+        rule.check(&file, &ctx, &mut findings);
+    }
+    if findings.is_empty() {
+        return Ok(None);
+    }
+    // Never read: `fix_text` only consults the settings and the repository view.
+    let opts = FixOptions {
+        workdir: Path::new("/nonexistent"),
+        values_dir: Path::new("/nonexistent"),
+        settings,
+        repo: &rules::NoRepo,
+    };
+    fix_text(path, text, &docs, &findings, &opts, None).map(Some)
+}
+
 /// Converts the reported Secrets of one file: the new text and what was converted.
 /// Pure: reads and writes nothing.
 fn fix_text(

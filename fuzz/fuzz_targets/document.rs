@@ -1,0 +1,20 @@
+//! The document model: YAML stream / JSON split and parse with spans, then every rule over
+//! the file. Never panics; every span in bounds and on char boundaries.
+#![no_main]
+
+mod common;
+
+use gitops_guard::manifest::{ParseOptions, parse_stream};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(src) = std::str::from_utf8(data) {
+        for json in [false, true] {
+            let opts = ParseOptions { json, ..ParseOptions::default() };
+            common::check_documents(src, &parse_stream(src, &opts));
+        }
+    }
+    // Arbitrary bytes (not only UTF-8) through the engine, as YAML and as JSON.
+    common::check_scan("fuzz/manifest.yaml", data);
+    common::check_scan("fuzz/manifest.json", data);
+});
