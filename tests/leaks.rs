@@ -1,0 +1,272 @@
+//! Nothing leaks: every output format and every error path, over a corpus of Secrets whose
+//! values are unique markers. No marker (decoded or base64) may appear in stdout, stderr, or
+//! any file the tool creates or changes outside the values store.
+
+mod common;
+
+use base64::Engine as _;
+use common::TestRepo;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// Every marker value used in the corpus (decoded form).
+const MARKERS: &[&str] = &[
+    "MRKplainA01",
+    "MRKdecodedB02",
+    "MRKblockC03",
+    "MRKblockC04",
+    "MRKfoldedC05",
+    "MRKflowD06",
+    "MRKquotedD07",
+    "MRKjsonE08",
+    "MRKjsonE09",
+    "MRKlistF10",
+    "MRKlistF11",
+    "MRKgenG12",
+    "MRKgenG13",
+    "MRKbrokenH14",
+    "MRKbadbase64I15",
+    "MRKtmplJ16",
+    "MRKconflictK17",
+    "MRKpartialL18",
+    "MRKpartialL19",
+    "MRKsingleM20",
+    "MRKfileN21",
+];
+
+/// The forms a marker could leak in: itself, its base64 (whole and without padding), and
+/// its base64 as it would appear at any alignment inside a longer value.
+fn forms(m: &str) -> Vec<String> {
+    let mut out = vec![m.to_string()];
+    let enc = b64(m);
+    out.push(enc.trim_end_matches('=').to_string());
+    for pad in ["x", "xx"] {
+        let shifted = b64(&format!("{pad}{m}"));
+        // Skip the characters that encode the padding prefix.
+        out.push(shifted[4..shifted.len() - 4].to_string());
+    }
+    out
+}
+
+fn corpus(repo: &TestRepo) {
+    let files: Vec<(&str, String)> = vec![
+        (
+            "apps/plain.yaml",
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: plain\n  namespace: apps\ntype: Opaque\nstringData:\n  token: MRKplainA01\n  single: 'MRKsingleM20'\ndata:\n  password: {}\n",
+                b64("MRKdecodedB02")
+            ),
+        ),
+        (
+            "apps/block.yaml",
+            "# Source: chart/templates/secret.yaml\napiVersion: v1\nkind: Secret\nmetadata: {name: block, namespace: apps}\nstringData:\n  cert: |\n    MRKblockC03\n    MRKblockC04\n  folded: >-\n    MRKfoldedC05\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep}\n".to_string(),
+        ),
+        (
+            "apps/flow.yaml",
+            "{apiVersion: v1, kind: Secret, metadata: {name: flow, namespace: apps}, stringData: {k: MRKflowD06, \"q\": \"MRKquotedD07\"}}\n".to_string(),
+        ),
+        (
+            "apps/json.json",
+            format!(
+                "{{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {{\"name\": \"json\", \"namespace\": \"apps\"}},\n \"data\": {{\"k\": \"{}\"}}, \"stringData\": {{\"s\": \"MRKjsonE09\"}}}}\n",
+                b64("MRKjsonE08")
+            ),
+        ),
+        (
+            "apps/list.yaml",
+            format!(
+                "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {{name: l1, namespace: apps}}\n  stringData: {{k: MRKlistF10}}\n- apiVersion: v1\n  kind: Secret\n  metadata: {{name: l2, namespace: apps}}\n  data:\n    k: {}\n",
+                b64("MRKlistF11")
+            ),
+        ),
+        (
+            "apps/kustomization.yaml",
+            "secretGenerator:\n- name: gen\n  literals:\n  - K=MRKgenG12\n  - \"P=MRKgenG13\"\n".to_string(),
+        ),
+        (
+            "apps/broken.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: broken}\nstringData:\n  a: MRKbrokenH14\n  bad: [x\n".to_string(),
+        ),
+        (
+            "apps/badb64.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: badb64, namespace: apps}\ndata:\n  k: \"MRKbadbase64I15!!\"\n".to_string(),
+        ),
+        (
+            "chart/templates/tmpl.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: tmpl}\nstringData:\n  a: MRKtmplJ16\n  b: {{ .Values.b | quote }}\n".to_string(),
+        ),
+        (
+            "apps/conflict.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: conflict, namespace: apps}\nstringData:\n  token: MRKconflictK17\n".to_string(),
+        ),
+        (
+            "apps/partial.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: partial, namespace: apps}\nstringData:\n  token: MRKpartialL18\n".to_string(),
+        ),
+        (
+            "apps/generic.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: file, namespace: apps}\nstringData:\n  config.env: \"A=MRKfileN21\\nB=2\\n\"\n".to_string(),
+        ),
+    ];
+    for (path, text) in &files {
+        repo.stage(path, text);
+    }
+    // Unstaged work on a staged Secret: --fix must refuse it.
+    repo.write(
+        "apps/partial.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: partial, namespace: apps}\nstringData:\n  token: MRKpartialL19\n",
+    );
+}
+
+/// Every file under `dir` with its content.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                stack.push(p);
+            } else if ft.is_file() {
+                out.insert(p.clone(), std::fs::read(&p).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+struct Checker {
+    forms: Vec<(String, String)>,
+    values_dirs: Vec<PathBuf>,
+}
+
+impl Checker {
+    fn new(values_dirs: Vec<PathBuf>) -> Checker {
+        let forms = MARKERS
+            .iter()
+            .flat_map(|m| forms(m).into_iter().map(|f| (m.to_string(), f)))
+            .collect();
+        Checker { forms, values_dirs }
+    }
+
+    fn assert_clean(&self, what: &str, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        for (m, form) in &self.forms {
+            assert!(
+                !text.contains(form.as_str()),
+                "{what}: `{m}` leaked (as `{form}`):\n{text}"
+            );
+        }
+    }
+
+    /// Runs the command and checks its output and every file it created or changed.
+    fn run(&self, repo: &TestRepo, args: &[&str]) -> std::process::Output {
+        let before = snapshot(repo.path());
+        let out = repo.cmd().args(args).output().expect("run");
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0..=2)),
+            "{args:?}: exit {code:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self.assert_clean(&format!("stdout of {args:?}"), &out.stdout);
+        self.assert_clean(&format!("stderr of {args:?}"), &out.stderr);
+        for (path, bytes) in snapshot(repo.path()) {
+            if self.values_dirs.iter().any(|d| path.starts_with(d)) {
+                continue;
+            }
+            if before.get(&path) != Some(&bytes) {
+                self.assert_clean(&format!("{} after {args:?}", path.display()), &bytes);
+            }
+        }
+        out
+    }
+}
+
+/// The output formats the binary offers (read from `--help`, so new ones are covered).
+fn formats(repo: &TestRepo) -> Vec<String> {
+    let out = repo.cmd().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let mut found: Vec<String> = ["human", "json", "sarif", "github"]
+        .iter()
+        .filter(|f| help.contains(*f))
+        .map(|f| f.to_string())
+        .collect();
+    assert!(found.contains(&"json".to_string()), "{help}");
+    found.dedup();
+    found
+}
+
+#[test]
+fn no_marker_reaches_any_output_or_file() {
+    let repo = TestRepo::new();
+    corpus(&repo);
+    let values = repo.path().join(".git/gitops-guard/secrets");
+    let alt_values = repo.path().join("alt-values");
+    let checker = Checker::new(vec![values.clone(), alt_values.clone()]);
+
+    // A stored value that differs from the Secret's: a values conflict for `conflict`.
+    std::fs::create_dir_all(values.join("apps")).unwrap();
+    std::fs::write(
+        values.join("apps/conflict.json"),
+        "{\n  \"token\": \"something-else\"\n}\n",
+    )
+    .unwrap();
+
+    for format in formats(&repo) {
+        for extra in [&[][..], &["-v"][..], &["--all"][..], &["--exit-zero"][..]] {
+            let mut args = vec!["check", "--format", format.as_str()];
+            args.extend_from_slice(extra);
+            let out = checker.run(&repo, &args);
+            assert_eq!(out.status.code(), Some(if extra == ["--exit-zero"] { 0 } else { 1 }), "{args:?}");
+        }
+        // Explicit paths, including the broken and templated ones.
+        checker.run(
+            &repo,
+            &["check", "--format", &format, "apps/broken.yaml", "chart"],
+        );
+        // An unreadable configuration (exit 2) and a configuration that is a folder.
+        repo.write("bad-config.yaml", "rules: {GG101: [unclosed\n");
+        let out = checker.run(
+            &repo,
+            &["check", "--format", &format, "--config", "bad-config.yaml"],
+        );
+        assert_eq!(out.status.code(), Some(2));
+        checker.run(&repo, &["check", "--format", &format, "--config", "apps"]);
+    }
+
+    // --fix into an unwritable values folder (a file): nothing changes, nothing leaks.
+    repo.write("values-file", "x");
+    let out = checker.run(&repo, &["check", "--fix", "--values-dir", "values-file"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // --fix for real, in every format: conversion, invalid base64, templated Secret, values
+    // conflict, partial staging refusal, parse error, all in one run.
+    let out = checker.run(&repo, &["check", "--fix", "--format", "json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    for needle in ["apps/partial.yaml", "apps/conflict.yaml", "apps/badb64.yaml"] {
+        assert!(err.contains(needle), "`{needle}` not reported:\n{err}");
+    }
+    // Converted Secrets lost nothing: their values are in the store.
+    let store = snapshot(&values);
+    let stored: String = store
+        .values()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    for m in ["MRKplainA01", "MRKdecodedB02", "MRKflowD06", "MRKjsonE08", "MRKlistF11"] {
+        assert!(stored.contains(m), "`{m}` not saved:\n{stored}");
+    }
+    for format in formats(&repo) {
+        // A second run (already fixed, unstaged) and a run into another values folder.
+        checker.run(&repo, &["check", "--fix", "--format", &format]);
+        checker.run(
+            &repo,
+            &["check", "--fix", "--format", &format, "--values-dir", "alt-values"],
+        );
+    }
+}
