@@ -66,7 +66,10 @@ fn deep_nesting_never_overflows_the_stack() {
     }
     repo.stage("block-map.yaml", block);
     // In a chart template (tolerant reading) too.
-    repo.stage("chart/templates/deep.yaml", "{{ x }}\n".to_string() + &"[".repeat(n));
+    repo.stage(
+        "chart/templates/deep.yaml",
+        "{{ x }}\n".to_string() + &"[".repeat(n),
+    );
     let (code, json) = check_all(&repo, &[]);
     assert_eq!(code, 1, "{json:#}");
     for path in [
@@ -102,7 +105,9 @@ fn alias_bombs_in_secrets_and_kustomizations() {
     }
     repo.stage("quad.yaml", quad);
     // Exponential (billion laughs) inside a kustomization's secretGenerator.
-    let mut laughs = String::from("secretGenerator:\n- name: x\n  literals: &l0 [\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\"]\n");
+    let mut laughs = String::from(
+        "secretGenerator:\n- name: x\n  literals: &l0 [\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\",\"K=v\"]\n",
+    );
     for i in 1..12 {
         let p = i - 1;
         laughs.push_str(&format!(
@@ -113,8 +118,14 @@ fn alias_bombs_in_secrets_and_kustomizations() {
     let started = Instant::now();
     let (code, json) = check_all(&repo, &[]);
     assert_eq!(code, 1);
-    assert!(codes_of(&json, "quad.yaml").contains(&"GG001".to_string()), "{json:#}");
-    assert!(codes_of(&json, "kustomization.yaml").contains(&"GG001".to_string()), "{json:#}");
+    assert!(
+        codes_of(&json, "quad.yaml").contains(&"GG001".to_string()),
+        "{json:#}"
+    );
+    assert!(
+        codes_of(&json, "kustomization.yaml").contains(&"GG001".to_string()),
+        "{json:#}"
+    );
     // A sanity bound, not a benchmark: a bomb that expanded would take far longer.
     assert!(started.elapsed() < Duration::from_secs(60));
 }
@@ -149,9 +160,14 @@ fn a_1_mb_single_line() {
     let value = "v".repeat(1 << 20);
     repo.stage(
         "one-line.yaml",
-        format!("{{apiVersion: v1, kind: Secret, metadata: {{name: big}}, stringData: {{k: {value}}}}}"),
+        format!(
+            "{{apiVersion: v1, kind: Secret, metadata: {{name: big}}, stringData: {{k: {value}}}}}"
+        ),
     );
-    repo.stage("config.yaml", format!("apiVersion: v1\nkind: ConfigMap\ndata: {{k: {value}}}"));
+    repo.stage(
+        "config.yaml",
+        format!("apiVersion: v1\nkind: ConfigMap\ndata: {{k: {value}}}"),
+    );
     let (code, json) = check_all(&repo, &[]);
     assert_eq!(code, 1);
     assert_eq!(findings(&json), vec![f("GG101", "one-line.yaml", 1)]);
@@ -159,7 +175,11 @@ fn a_1_mb_single_line() {
     let out = repo.cmd().args(["check", "--all"]).output().unwrap();
     assert_clean_exit(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("GG101"), "{}", &stdout[..stdout.len().min(2000)]);
+    assert!(
+        stdout.contains("GG101"),
+        "{}",
+        &stdout[..stdout.len().min(2000)]
+    );
     assert!(!stdout.contains("vvvvvvvv"), "the value leaked");
 }
 
@@ -179,7 +199,10 @@ fn invalid_utf8_nul_bytes_and_binary_yaml() {
     png.extend((0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 24) as u8));
     repo.stage("image.yaml", &png);
     // A lone surrogate half, overlong encodings and a truncated sequence.
-    repo.stage("bad.json", b"{\"a\": \"\xed\xa0\x80\xc0\xaf\xe2\x82\"}".as_slice());
+    repo.stage(
+        "bad.json",
+        b"{\"a\": \"\xed\xa0\x80\xc0\xaf\xe2\x82\"}".as_slice(),
+    );
     let (code, json) = check_all(&repo, &[]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(codes_of(&json, "latin1.yaml"), vec!["GG001"]);
@@ -188,17 +211,28 @@ fn invalid_utf8_nul_bytes_and_binary_yaml() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["path"].as_str().unwrap_or_default().to_string(), s.to_string()))
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap_or_default().to_string(),
+                s.to_string(),
+            )
+        })
         .collect();
     for path in ["nul.yaml", "image.yaml"] {
         assert!(
-            skipped.iter().any(|(p, s)| p == path && s.contains("binary")),
+            skipped
+                .iter()
+                .any(|(p, s)| p == path && s.contains("binary")),
             "{path} not skipped as binary: {skipped:?}"
         );
     }
     let out = repo.cmd().args(["check", "--all", "-v"]).output().unwrap();
     assert_clean_exit(&out);
-    assert!(stderr(&out).contains("skipped image.yaml: binary"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipped image.yaml: binary"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -236,12 +270,18 @@ fn odd_file_names_are_reported_exactly() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut got: Vec<String> = findings(&json).into_iter().map(|(_, p, _)| p).collect();
     got.sort();
-    assert_eq!(got, vec!["--fix.yaml", "-leading-dash.yaml", "new\nline.yaml"]);
+    assert_eq!(
+        got,
+        vec!["--fix.yaml", "-leading-dash.yaml", "new\nline.yaml"]
+    );
     // The human report names them too.
     let out = repo.cmd().args(["check", "--all"]).output().unwrap();
     assert_clean_exit(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("with space.yaml") && stdout.contains("--fix.yaml"), "{stdout}");
+    assert!(
+        stdout.contains("with space.yaml") && stdout.contains("--fix.yaml"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -274,8 +314,15 @@ fn non_utf8_file_names() {
     assert_eq!(paths, vec!["caf\u{fffd}.yaml", "plain.yaml"], "{json:#}");
     // --fix cannot name that file on disk: it must leave it alone and say so.
     let out = fix(&repo, &[]);
-    assert_eq!(std::fs::read_to_string(repo.path().join(name)).unwrap(), SECRET);
-    assert!(stderr(&out).contains("caf\u{fffd}.yaml"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join(name)).unwrap(),
+        SECRET
+    );
+    assert!(
+        stderr(&out).contains("caf\u{fffd}.yaml"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Runs `check --fix` and returns the output.
@@ -333,7 +380,10 @@ fn read_only_manifest_is_left_untouched() {
     };
     let out = fix(&repo, &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(repo.join("apps/s.yaml")).unwrap(), SECRET);
+    assert_eq!(
+        std::fs::read_to_string(repo.join("apps/s.yaml")).unwrap(),
+        SECRET
+    );
     assert!(stderr(&out).contains("apps/s.yaml"), "{}", stderr(&out));
     let names: Vec<_> = std::fs::read_dir(repo.join("apps")).unwrap().collect();
     assert_eq!(names.len(), 1, "no temp file left");
@@ -364,7 +414,11 @@ fn unwritable_values_dir_leaves_the_manifest_untouched() {
             SECRET,
             "{dir}"
         );
-        assert!(stderr(&out).contains("unchanged"), "{dir}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("unchanged"),
+            "{dir}: {}",
+            stderr(&out)
+        );
     }
     drop(guard);
     assert_eq!(std::fs::read_dir(&immutable).unwrap().count(), 0);
@@ -400,7 +454,9 @@ impl Drop for TinyFs {
 fn full_disk_for_values_and_for_the_manifest() {
     let repo = TestRepo::new();
     // Values that do not fit in what is left.
-    let big: String = (0..40_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+    let big: String = (0..40_000)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
     let secret = format!("{SECRET}  big: {big}\n");
     repo.stage("apps/s.yaml", &secret);
     let mount = repo.path().join("..").join(format!(
@@ -415,7 +471,10 @@ fn full_disk_for_values_and_for_the_manifest() {
     let values = fs.0.join("values");
     let out = fix(&repo, &["--values-dir", &values.display().to_string()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert_eq!(std::fs::read_to_string(repo.join("apps/s.yaml")).unwrap(), secret);
+    assert_eq!(
+        std::fs::read_to_string(repo.join("apps/s.yaml")).unwrap(),
+        secret
+    );
     // No partial values file is left behind (it would look like a saved value).
     let mut stack = vec![values.clone()];
     while let Some(d) = stack.pop() {
@@ -439,13 +498,19 @@ fn full_disk_for_values_and_for_the_manifest() {
 #[test]
 fn mid_merge_conflicts_are_skipped_and_said_others_scanned() {
     let repo = TestRepo::new();
-    repo.stage("conflict.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: {a: base}\n");
+    repo.stage(
+        "conflict.yaml",
+        "apiVersion: v1\nkind: ConfigMap\ndata: {a: base}\n",
+    );
     repo.commit("base");
     repo.git(&["checkout", "-q", "-b", "other"]);
     repo.stage("conflict.yaml", format!("{SECRET}# other\n"));
     repo.commit("other");
     repo.git(&["checkout", "-q", "main"]);
-    repo.stage("conflict.yaml", "apiVersion: v1\nkind: ConfigMap\ndata: {a: main}\n");
+    repo.stage(
+        "conflict.yaml",
+        "apiVersion: v1\nkind: ConfigMap\ndata: {a: main}\n",
+    );
     repo.commit("main");
     let out = scrubbed(
         std::process::Command::new("git")
@@ -459,7 +524,11 @@ fn mid_merge_conflicts_are_skipped_and_said_others_scanned() {
     for args in [&[][..], &["--all"][..]] {
         let (code, json) = repo.check_json(args);
         assert_eq!(code, 1, "{json:#}");
-        assert_eq!(findings(&json), vec![f("GG101", "clean.yaml", 1)], "{json:#}");
+        assert_eq!(
+            findings(&json),
+            vec![f("GG101", "clean.yaml", 1)],
+            "{json:#}"
+        );
         let skipped = json["skipped"].to_string();
         assert!(skipped.contains("conflict.yaml"), "{json:#}");
     }
@@ -478,11 +547,15 @@ fn mid_merge_conflicts_are_skipped_and_said_others_scanned() {
             .unwrap()
             .contains("<<<<<<<")
     );
-    assert!(!std::fs::read_to_string(repo.join("clean.yaml")).unwrap().contains("kind: Secret"));
+    assert!(
+        !std::fs::read_to_string(repo.join("clean.yaml"))
+            .unwrap()
+            .contains("kind: Secret")
+    );
 }
 
 fn clone(src: &TestRepo, args: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("file://{}", src.path().display());
     let out = scrubbed(
         std::process::Command::new("git")
@@ -493,7 +566,7 @@ fn clone(src: &TestRepo, args: &[&str]) -> tempfile::TempDir {
             .current_dir(dir.path()),
     )
     .output()
-    .unwrap();
+    .expect("run git clone");
     assert!(out.status.success(), "{}", stderr(&out));
     dir
 }
@@ -527,9 +600,13 @@ fn shallow_clone() {
     assert_eq!(findings(&json), vec![f("GG101", "apps/s.yaml", 1)]);
     // Staged changes on top of a shallow HEAD.
     std::fs::write(c.join("new.yaml"), SECRET).unwrap();
-    let out = scrubbed(std::process::Command::new("git").args(["add", "new.yaml"]).current_dir(&c))
-        .output()
-        .unwrap();
+    let out = scrubbed(
+        std::process::Command::new("git")
+            .args(["add", "new.yaml"])
+            .current_dir(&c),
+    )
+    .output()
+    .unwrap();
     assert!(out.status.success());
     let (code, json) = common::run_json(cmd_in(&c).arg("check"));
     assert_eq!(code, 1);

@@ -199,7 +199,11 @@ impl Checker {
 /// The output formats the binary offers (the `Possible values` of `--format` in `--help`,
 /// so formats added later are covered without editing this test).
 fn formats(repo: &TestRepo) -> Vec<String> {
-    let out = repo.cmd().args(["check", "--help"]).output().unwrap();
+    let out = repo
+        .cmd()
+        .args(["check", "--help"])
+        .output()
+        .expect("run --help");
     let help = String::from_utf8_lossy(&out.stdout);
     let section = help
         .split("--format")
@@ -227,7 +231,9 @@ fn no_marker_reaches_any_output_or_file() {
     // The detector sees markers in every form the corpus holds them (base64 only, here).
     let list = std::fs::read(repo.join("apps/list.yaml")).unwrap();
     assert_eq!(
-        checker.find(list.get(list.len() - 20..).unwrap_or_default()).map(|x| x.0),
+        checker
+            .find(list.get(list.len() - 20..).unwrap_or_default())
+            .map(|x| x.0),
         Some("MRKlistF11")
     );
 
@@ -244,7 +250,11 @@ fn no_marker_reaches_any_output_or_file() {
             let mut args = vec!["check", "--format", format.as_str()];
             args.extend_from_slice(extra);
             let out = checker.run(&repo, &args);
-            assert_eq!(out.status.code(), Some(if extra == ["--exit-zero"] { 0 } else { 1 }), "{args:?}");
+            assert_eq!(
+                out.status.code(),
+                Some(if extra == ["--exit-zero"] { 0 } else { 1 }),
+                "{args:?}"
+            );
         }
         // Explicit paths, including the broken and templated ones.
         checker.run(
@@ -270,7 +280,11 @@ fn no_marker_reaches_any_output_or_file() {
     // conflict, partial staging refusal, parse error, all in one run.
     let out = checker.run(&repo, &["check", "--fix", "--format", "json"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    for needle in ["apps/partial.yaml", "apps/conflict.yaml", "apps/badb64.yaml"] {
+    for needle in [
+        "apps/partial.yaml",
+        "apps/conflict.yaml",
+        "apps/badb64.yaml",
+    ] {
         assert!(err.contains(needle), "`{needle}` not reported:\n{err}");
     }
     // Converted Secrets lost nothing: their values are in the store.
@@ -279,7 +293,13 @@ fn no_marker_reaches_any_output_or_file() {
         .values()
         .map(|b| String::from_utf8_lossy(b).into_owned())
         .collect();
-    for m in ["MRKplainA01", "MRKdecodedB02", "MRKflowD06", "MRKjsonE08", "MRKlistF11"] {
+    for m in [
+        "MRKplainA01",
+        "MRKdecodedB02",
+        "MRKflowD06",
+        "MRKjsonE08",
+        "MRKlistF11",
+    ] {
         assert!(stored.contains(m), "`{m}` not saved:\n{stored}");
     }
     for format in formats(&repo) {
@@ -287,7 +307,14 @@ fn no_marker_reaches_any_output_or_file() {
         checker.run(&repo, &["check", "--fix", "--format", &format]);
         checker.run(
             &repo,
-            &["check", "--fix", "--format", &format, "--values-dir", "alt-values"],
+            &[
+                "check",
+                "--fix",
+                "--format",
+                &format,
+                "--values-dir",
+                "alt-values",
+            ],
         );
     }
 }

@@ -17,7 +17,11 @@ fn scan_checked(path: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     let result = engine::scan_file(path, bytes, &ctx);
     let text = std::str::from_utf8(bytes).ok();
     for f in &result.findings {
-        prop_assert!(f.span.start <= f.span.end && f.span.end <= bytes.len(), "{:?}", f.span);
+        prop_assert!(
+            f.span.start <= f.span.end && f.span.end <= bytes.len(),
+            "{:?}",
+            f.span
+        );
         if let Some(t) = text {
             prop_assert!(t.is_char_boundary(f.span.start) && t.is_char_boundary(f.span.end));
         }
