@@ -55,10 +55,10 @@ fn deep_nesting_never_overflows_the_stack() {
     repo.stage("flow-map.yaml", "{a: ".repeat(n));
     repo.stage("block-seq.yaml", format!("{}x\n", "- ".repeat(n)));
     repo.stage("deep.json", format!("{}1{}", "[".repeat(n), "]".repeat(n)));
-    // 100k nested block mappings: one key per level, each indented one space further.
-    // Indentation makes the text quadratic (5 GB at 100k levels), so the block case is
-    // checked through the parser limit (see `deep_block_mappings_in_memory` in
-    // src/manifest/tests.rs) and here at a depth that fits the default size limit.
+    // 100k nested block mappings: `? ? ? ... a` opens a block mapping per explicit key on one
+    // line (200 KB); indented `a:` lines would be quadratic (5 GB at 100k levels), so those
+    // go as deep as the default size limit allows.
+    repo.stage("explicit-keys.yaml", format!("{}a\n", "? ".repeat(n)));
     let mut block = String::new();
     for level in 0..4_000 {
         block.push_str(&" ".repeat(level));
@@ -77,6 +77,7 @@ fn deep_nesting_never_overflows_the_stack() {
         "flow-map.yaml",
         "block-seq.yaml",
         "deep.json",
+        "explicit-keys.yaml",
         "block-map.yaml",
     ] {
         assert_eq!(codes_of(&json, path), vec!["GG001"], "{path}: {json:#}");

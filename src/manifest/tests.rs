@@ -557,6 +557,11 @@ fn deep_nesting_is_an_error() {
     let docs = parse(&src);
     let e = docs[0].error.as_ref().expect("too deep");
     assert_eq!(e.message, "nesting deeper than 256 levels");
+    // 100k nested block mappings on one line: `? ` opens a mapping per explicit key.
+    let src = format!("{}a\n", "? ".repeat(100_000));
+    let e = parse(&src)[0].error.clone().expect("too deep");
+    assert_eq!(e.message, "nesting deeper than 256 levels");
+    assert!(parse("? ? ? a\n")[0].root.is_some());
     // Within the limit is fine.
     let src = format!("{}{}", "[".repeat(200), "]".repeat(200));
     assert!(parse(&src)[0].root.is_some());
@@ -891,4 +896,20 @@ mod prop {
             }
         }
     }
+}
+/// Found by the hostile-input tests: `? key` without a value made the empty value (and so
+/// the enclosing block mapping) end past the line break, on the next token.
+#[test]
+fn explicit_key_without_value_ends_at_the_key() {
+    let src = "? ? ? a\n";
+    let docs = parse(src);
+    let root = root(&docs[0]);
+    assert_eq!(text(src, root), "? ? ? a");
+    let src = "? a\nb: 1\n";
+    let root_node = one(src);
+    let entries = root_node.as_map().unwrap();
+    assert_eq!(entries[0].1.span, 3..3);
+    assert_eq!(text(src, &root_node), "? a\nb: 1");
+    // Flow mappings are unaffected.
+    assert_eq!(text("{a}", &one("{a}")), "{a}");
 }
