@@ -1,7 +1,7 @@
 //! Invariants shared by the fuzz targets.
 #![allow(dead_code)]
 
-use gitops_guard::manifest::{Document, Node, Value};
+use gitops_guard::manifest::{Document, Node, Style, Value};
 use std::ops::Range;
 
 pub fn in_file(src: &str, r: &Range<usize>) -> bool {
@@ -57,5 +57,34 @@ pub fn check_scan(path: &str, bytes: &[u8]) {
     }
     if let Some(t) = &result.display_text {
         assert_eq!(t.len(), bytes.len(), "display text changed length");
+    }
+}
+
+/// What a node's text looks like (as `check_shapes` in src/manifest/tests.rs): no leading
+/// blanks, no trailing line break, no trailing blanks except in block scalars.
+pub fn check_shapes(src: &str, docs: &[Document]) {
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    for d in docs {
+        let mut stack: Vec<&Node> = d.root.iter().collect();
+        while let Some(n) = stack.pop() {
+            let t = &src[n.span.clone()];
+            let block = matches!(&n.value, Value::Scalar(s)
+                if matches!(s.style, Style::Literal | Style::Folded));
+            assert!(!t.starts_with(blank), "node {t:?} starts with a blank");
+            assert!(!t.ends_with(['\n', '\r']), "node {t:?} ends with a line break");
+            if !block {
+                assert!(!t.ends_with(blank), "node {t:?} ends with a blank");
+            }
+            match &n.value {
+                Value::Scalar(_) => {}
+                Value::Seq(items) => stack.extend(items),
+                Value::Map(entries) => {
+                    for (k, v) in entries {
+                        stack.push(k);
+                        stack.push(v);
+                    }
+                }
+            }
+        }
     }
 }

@@ -11,7 +11,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(src) = std::str::from_utf8(data) {
         for json in [false, true] {
             let opts = ParseOptions { json, ..ParseOptions::default() };
-            common::check_documents(src, &parse_stream(src, &opts));
+            let docs = parse_stream(src, &opts);
+            common::check_documents(src, &docs);
+            common::check_shapes(src, &docs);
         }
     }
     // Arbitrary bytes (not only UTF-8) through the engine, as YAML and as JSON.

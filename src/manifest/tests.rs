@@ -903,13 +903,18 @@ mod prop {
 fn explicit_key_without_value_ends_at_the_key() {
     let src = "? ? ? a\n";
     let docs = parse(src);
-    let root = root(&docs[0]);
-    assert_eq!(text(src, root), "? ? ? a");
+    assert_eq!(text(src, root(&docs[0])), "? ? ? a");
     let src = "? a\nb: 1\n";
     let root_node = one(src);
     let entries = root_node.as_map().unwrap();
     assert_eq!(entries[0].1.span, 3..3);
     assert_eq!(text(src, &root_node), "? a\nb: 1");
+    // Found by fuzzing (`document`): an empty last item at the end of the file.
+    for src in ["- ", "- \t", "a:\n- ", "-  \n"] {
+        let docs = parse(src);
+        let t = text(src, root(&docs[0]));
+        assert_eq!(t.trim_end(), t, "{src:?}");
+    }
     // Flow mappings are unaffected.
     assert_eq!(text("{a}", &one("{a}")), "{a}");
 }
