@@ -13,6 +13,7 @@ fn scan_checked(path: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
     let ctx = Ctx {
         settings: &settings,
         repo: &NoRepo,
+        layout: None,
     };
     let result = engine::scan_file(path, bytes, &ctx);
     let text = std::str::from_utf8(bytes).ok();

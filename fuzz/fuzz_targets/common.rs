@@ -5,7 +5,10 @@ use gitops_guard::manifest::{Document, Node, Style, Value};
 use std::ops::Range;
 
 pub fn in_file(src: &str, r: &Range<usize>) -> bool {
-    r.start <= r.end && r.end <= src.len() && src.is_char_boundary(r.start) && src.is_char_boundary(r.end)
+    r.start <= r.end
+        && r.end <= src.len()
+        && src.is_char_boundary(r.start)
+        && src.is_char_boundary(r.end)
 }
 
 /// Every span in bounds and on char boundaries; node spans inside their document; an
@@ -47,12 +50,21 @@ pub fn check_scan(path: &str, bytes: &[u8]) {
     let ctx = gitops_guard::rules::Ctx {
         settings: &settings,
         repo: &gitops_guard::rules::NoRepo,
+        layout: None,
     };
     let result = gitops_guard::engine::scan_file(path, bytes, &ctx);
     for f in &result.findings {
-        assert!(f.span.start <= f.span.end && f.span.end <= bytes.len(), "finding span {:?}", f.span);
+        assert!(
+            f.span.start <= f.span.end && f.span.end <= bytes.len(),
+            "finding span {:?}",
+            f.span
+        );
         if let Ok(text) = std::str::from_utf8(bytes) {
-            assert!(in_file(text, &f.span), "finding span {:?} off char boundaries", f.span);
+            assert!(
+                in_file(text, &f.span),
+                "finding span {:?} off char boundaries",
+                f.span
+            );
         }
     }
     if let Some(t) = &result.display_text {
@@ -65,13 +77,30 @@ pub fn check_scan(path: &str, bytes: &[u8]) {
 pub fn check_shapes(src: &str, docs: &[Document]) {
     let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
     for d in docs {
+        // A collection that ends with a block scalar ends with that scalar's content, which
+        // may end in blanks (`|` keeps trailing tabs and spaces).
+        let mut block_ends = std::collections::HashSet::new();
+        let mut stack: Vec<&Node> = d.root.iter().collect();
+        while let Some(n) = stack.pop() {
+            if matches!(&n.value, Value::Scalar(s) if matches!(s.style, Style::Literal | Style::Folded))
+            {
+                block_ends.insert(n.span.end);
+            }
+            match &n.value {
+                Value::Scalar(_) => {}
+                Value::Seq(items) => stack.extend(items),
+                Value::Map(entries) => stack.extend(entries.iter().flat_map(|(k, v)| [k, v])),
+            }
+        }
         let mut stack: Vec<&Node> = d.root.iter().collect();
         while let Some(n) = stack.pop() {
             let t = &src[n.span.clone()];
-            let block = matches!(&n.value, Value::Scalar(s)
-                if matches!(s.style, Style::Literal | Style::Folded));
+            let block = block_ends.contains(&n.span.end);
             assert!(!t.starts_with(blank), "node {t:?} starts with a blank");
-            assert!(!t.ends_with(['\n', '\r']), "node {t:?} ends with a line break");
+            assert!(
+                !t.ends_with(['\n', '\r']),
+                "node {t:?} ends with a line break"
+            );
             if !block {
                 assert!(!t.ends_with(blank), "node {t:?} ends with a blank");
             }

@@ -10,7 +10,11 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         for u in image_uses(text) {
-            assert!(common::in_file(text, &u.span), "reference span {:?}", u.span);
+            assert!(
+                common::in_file(text, &u.span),
+                "reference span {:?}",
+                u.span
+            );
             for (_, span) in &u.args {
                 assert!(common::in_file(text, span), "ARG span {:?}", span);
             }

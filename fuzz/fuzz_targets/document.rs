@@ -10,7 +10,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(src) = std::str::from_utf8(data) {
         for json in [false, true] {
-            let opts = ParseOptions { json, ..ParseOptions::default() };
+            let opts = ParseOptions {
+                json,
+                ..ParseOptions::default()
+            };
             let docs = parse_stream(src, &opts);
             common::check_documents(src, &docs);
             common::check_shapes(src, &docs);

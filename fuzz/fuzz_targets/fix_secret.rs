@@ -36,7 +36,9 @@ fn serde_like_json(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -75,10 +77,16 @@ fn build(input: &Input) -> (String, String) {
                     let b64 = base64::engine::general_purpose::STANDARD.encode(v);
                     data.push(format!("{}: {}", yaml_dq(k), yaml_dq(&b64)));
                 } else {
-                    string_data.push(format!("{}: {}", yaml_dq(k), yaml_dq(&String::from_utf8_lossy(v))));
+                    string_data.push(format!(
+                        "{}: {}",
+                        yaml_dq(k),
+                        yaml_dq(&String::from_utf8_lossy(v))
+                    ));
                 }
             }
-            let ns = ns.map(|n| format!(", \"namespace\": {n}")).unwrap_or_default();
+            let ns = ns
+                .map(|n| format!(", \"namespace\": {n}"))
+                .unwrap_or_default();
             let text = format!(
                 "{{\"apiVersion\": \"v1\", \"kind\": \"Secret\", \"metadata\": {{\"name\": {name}{ns}}}, \"data\": {{{}}}, \"stringData\": {{{}}}}}\n",
                 data.join(", "),
@@ -95,7 +103,9 @@ fn build(input: &Input) -> (String, String) {
                 text.push_str("apiVersion: v1\nkind: List\nitems:\n  - ");
             }
             text.push_str("apiVersion: v1\n");
-            text.push_str(&format!("{ind}kind: Secret\n{ind}metadata:\n{ind}  name: {name}\n"));
+            text.push_str(&format!(
+                "{ind}kind: Secret\n{ind}metadata:\n{ind}  name: {name}\n"
+            ));
             if let Some(ns) = ns {
                 text.push_str(&format!("{ind}  namespace: {ns}\n"));
             }
@@ -104,7 +114,11 @@ fn build(input: &Input) -> (String, String) {
             for (k, v, style) in &input.entries {
                 let (is_data, vt) = value_text(v, *style, ind.len() + 2);
                 let line = format!("{ind}  {}: {vt}\n", yaml_dq(k));
-                if is_data { data.push_str(&line) } else { string_data.push_str(&line) }
+                if is_data {
+                    data.push_str(&line)
+                } else {
+                    string_data.push_str(&line)
+                }
             }
             if !data.is_empty() {
                 text.push_str(&format!("{ind}data:\n{data}"));
@@ -124,10 +138,11 @@ fn build(input: &Input) -> (String, String) {
 fuzz_target!(|input: Input| {
     let (path, text) = build(&input);
     let settings = Settings::default();
-    let before_errors = gitops_guard::engine::parse(&path, &text, gitops_guard::rules::FileKind::of(&path))
-        .iter()
-        .filter(|d| d.error.is_some())
-        .count();
+    let before_errors =
+        gitops_guard::engine::parse(&path, &text, gitops_guard::rules::FileKind::of(&path))
+            .iter()
+            .filter(|d| d.error.is_some())
+            .count();
     match fix::plan_in_memory(&path, &text, &settings) {
         Ok(Some((new, converted))) => {
             assert!(!converted.is_empty());
@@ -135,17 +150,29 @@ fuzz_target!(|input: Input| {
             let docs = gitops_guard::engine::parse(&path, &new, kind);
             common::check_documents(&new, &docs);
             let after_errors = docs.iter().filter(|d| d.error.is_some()).count();
-            assert!(after_errors <= before_errors, "the fixed file parses worse:\n{new}");
+            assert!(
+                after_errors <= before_errors,
+                "the fixed file parses worse:\n{new}"
+            );
             if path.ends_with(".yaml") {
-                assert!(new.starts_with(HEAD), "the document before the Secret changed:\n{new}");
+                assert!(
+                    new.starts_with(HEAD),
+                    "the document before the Secret changed:\n{new}"
+                );
             }
             // Planning the result again finds nothing left to fix.
             match fix::plan_in_memory(&path, &new, &settings) {
                 Ok(None) => {}
-                other => panic!("GG101 still fires after the fix: {:?}\n{new}", other.map(|o| o.map(|x| x.0))),
+                other => panic!(
+                    "GG101 still fires after the fix: {:?}\n{new}",
+                    other.map(|o| o.map(|x| x.0))
+                ),
             }
             // JSON stays JSON when it was JSON.
-            let opts = ParseOptions { json: kind == gitops_guard::rules::FileKind::Json, ..ParseOptions::default() };
+            let opts = ParseOptions {
+                json: kind == gitops_guard::rules::FileKind::Json,
+                ..ParseOptions::default()
+            };
             common::check_documents(&new, &parse_stream(&new, &opts));
         }
         Ok(None) => {}

@@ -11,10 +11,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok(src) = std::str::from_utf8(data) else {
         return;
     };
-    let opts = ParseOptions { tolerant: true, ..ParseOptions::default() };
+    let opts = ParseOptions {
+        tolerant: true,
+        ..ParseOptions::default()
+    };
     let docs = parse_stream(src, &opts);
     common::check_documents(src, &docs);
-    assert!(docs.iter().all(|d| d.templated), "tolerant documents are templated");
+    assert!(
+        docs.iter().all(|d| d.templated),
+        "tolerant documents are templated"
+    );
     // Also through the engine, where a chart's `templates/` folder selects tolerant reading.
     common::check_scan("chart/templates/fuzz.yaml", data);
 });

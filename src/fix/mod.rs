@@ -356,6 +356,7 @@ pub fn plan_in_memory(
         let ctx = Ctx {
             settings,
             repo: &rules::NoRepo,
+            layout: None,
         };
         rule.check(&file, &ctx, &mut findings);
     }

@@ -93,13 +93,25 @@ fn is_blank(c: char) -> bool {
 /// where its style says so.
 fn check_shapes(src: &str, docs: &[Document]) {
     for d in docs {
+        // A block scalar's last line may end in blanks that are content, and so may a
+        // collection that ends with it (found by fuzzing: `k: |\n  li\t`).
+        let mut block_ends = std::collections::HashSet::new();
+        let mut stack: Vec<&Node> = d.root.iter().collect();
+        while let Some(n) = stack.pop() {
+            match &n.value {
+                Value::Scalar(s) if matches!(s.style, Style::Literal | Style::Folded) => {
+                    block_ends.insert(n.span.end);
+                }
+                Value::Scalar(_) => {}
+                Value::Seq(items) => stack.extend(items),
+                Value::Map(entries) => stack.extend(entries.iter().flat_map(|(k, v)| [k, v])),
+            }
+        }
         let mut stack: Vec<&Node> = d.root.iter().collect();
         while let Some(n) = stack.pop() {
             let t = &src[n.span.clone()];
             let ctx = || format!("{t:?} in {:?}", &src[d.span.clone()]);
-            // A block scalar's last line may end in spaces that are content.
-            let block = matches!(&n.value, Value::Scalar(s)
-                if matches!(s.style, Style::Literal | Style::Folded));
+            let block = block_ends.contains(&n.span.end);
             assert!(!t.starts_with(is_blank), "{}", ctx());
             assert!(!t.ends_with(['\n', '\r']), "{}", ctx());
             if !block {
@@ -915,6 +927,9 @@ fn explicit_key_without_value_ends_at_the_key() {
         let t = text(src, root(&docs[0]));
         assert_eq!(t.trim_end(), t, "{src:?}");
     }
+    // A mapping that ends with a block scalar whose last line ends in a tab (content).
+    let docs = parse("a:\n  k: |\n    li\t");
+    assert!(docs[0].root.is_some());
     // Flow mappings are unaffected.
     assert_eq!(text("{a}", &one("{a}")), "{a}");
 }
