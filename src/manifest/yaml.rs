@@ -395,7 +395,22 @@ impl<'a> Builder<'a> {
                     match self.input.at(p) {
                         Some(b':') => p + 1,
                         Some(b'-' | b'?') if blank_after => p + 1,
-                        _ => from,
+                        _ => {
+                            // The cursor can sit after blanks (an indentless sequence's `- `
+                            // token includes them; `a:\n- ` at the end of the file, found by
+                            // fuzzing): back up so the parent's span does not end in a blank.
+                            let floor = self.stack.last().map_or(self.input.base, |f| f.start);
+                            let mut q = from;
+                            while q > floor
+                                && matches!(
+                                    self.input.at(q - 1),
+                                    Some(b' ' | b'\t' | b'\r' | b'\n')
+                                )
+                            {
+                                q -= 1;
+                            }
+                            q
+                        }
                     }
                 };
                 (pos..pos, pos)
