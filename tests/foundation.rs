@@ -552,3 +552,19 @@ fn plaintext_where_git_crypt_is_expected() {
         "{text}"
     );
 }
+
+#[test]
+fn very_long_lines_get_no_code_frame() {
+    let repo = TestRepo::new();
+    let filler = "x".repeat(5000);
+    repo.stage(
+        "long.yaml",
+        format!("{{apiVersion: v1, kind: Secret, metadata: {{name: l, annotations: {{a: {filler}}}}}, stringData: {{p: long-line-marker}}}}\n"),
+    );
+    let out = repo.cmd().arg("check").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("at long.yaml:1:1"), "{text}");
+    assert!(text.len() < 2000, "{} bytes of output", text.len());
+    assert!(!text.contains("long-line-marker"));
+}

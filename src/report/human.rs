@@ -118,18 +118,47 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
     let source = file
         .display_text
         .as_ref()
+        .filter(|text| frame_fits(text, finding))
         .map(|text| NamedSource::new(format!("{commit}{}", finding.path), text.clone()));
     let diag = Diag { finding, source };
     let mut out = String::new();
     if handler.render_report(&mut out, &diag).is_err() {
         out = format!("{}: {}\n", finding.code, finding.message);
     }
-    // miette names the source after the span; for whole-file findings say the path.
+    // miette names the source after the span; without a frame say where it is.
     if diag.source.is_none() {
-        out.push_str(&format!("  at {commit}{}\n", finding.path));
+        let at = if finding.span.is_empty() && finding.span.start == 0 {
+            String::new()
+        } else {
+            format!(":{}:{}", finding.start.line, finding.start.column)
+        };
+        out.push_str(&format!("  at {commit}{}{at}\n", finding.path));
     }
     out.push('\n');
     out
+}
+
+/// Lines longer than this are not shown in a code frame (a minified or 1 MB line would flood
+/// the terminal); the finding is then reported with its position only.
+const MAX_FRAME_LINE: usize = 1000;
+
+/// Whether every line the finding's labels touch is short enough to show.
+fn frame_fits(text: &str, finding: &Finding) -> bool {
+    let line_len = |offset: usize| {
+        let offset = offset.min(text.len());
+        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+        end - start
+    };
+    std::iter::once(finding.span.start)
+        .chain(
+            finding
+                .labels
+                .iter()
+                .flat_map(|l| [l.span.start, l.span.end]),
+        )
+        .filter(|&o| text.is_char_boundary(o.min(text.len())))
+        .all(|o| line_len(o) <= MAX_FRAME_LINE)
 }
 
 /// The abbreviated commit id shown to people (12 hex digits, like `git log --abbrev=12`).
