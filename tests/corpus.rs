@@ -7,32 +7,17 @@
 mod common;
 
 use common::TestRepo;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn corpus_dir() -> Option<PathBuf> {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let found = here
-        .ancestors()
-        .map(|a| a.join("shared/corpus"))
-        .find(|p| p.is_dir());
+    let found = common::corpus_dir();
     if found.is_none() {
         eprintln!("notice: shared/corpus not found beside the checkout; corpus tests skipped");
     }
     found
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
+use common::copy_tree;
 
 #[test]
 fn every_corpus_tree_scans_cleanly_with_exact_raw_secrets() {

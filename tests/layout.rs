@@ -6,7 +6,7 @@
 mod common;
 
 use common::{TestRepo, f, findings};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const LAYOUT: &str = "GG301,GG302,GG303,GG304";
 const REQUIREMENTS: &str = "apiVersion: core.jenkins-x.io/v4beta1\nkind: Requirements\nspec: {}\n";
@@ -663,29 +663,11 @@ fn fix_conflict_leaves_everything_untouched() {
 // ---- the real trees ----
 
 fn corpus(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(name);
-    let dir = if dir.is_dir() {
-        dir
-    } else {
-        Path::new("/work/shared/corpus").join(name)
-    };
+    let dir = common::corpus_dir()?.join(name);
     dir.is_dir().then_some(dir)
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
+use common::copy_tree;
 
 /// The layout findings of a corpus tree, or `None` when the corpus is not available.
 fn corpus_findings(name: &str) -> Option<Vec<(String, String, u64)>> {

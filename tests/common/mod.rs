@@ -149,3 +149,25 @@ pub fn findings(json: &serde_json::Value) -> Vec<(String, String, u64)> {
 pub fn f(code: &str, path: &str, line: u64) -> (String, String, u64) {
     (code.to_string(), path.to_string(), line)
 }
+
+/// `shared/corpus/` beside (or above) the checkout, if present.
+pub fn corpus_dir() -> Option<PathBuf> {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/corpus"))
+        .find(|p| p.is_dir())
+}
+
+/// Copies a folder tree (regular files and folders).
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let dest = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}
