@@ -912,6 +912,18 @@ mod prop {
 /// Found by the hostile-input tests: `? key` without a value made the empty value (and so
 /// the enclosing block mapping) end past the line break, on the next token.
 #[test]
+fn empty_key_takes_its_own_colon() {
+    // Found by fuzzing (`document`): the empty value of an empty key was placed after the
+    // previous entry's `:`, so the mapping ended before its last `:` with a line break.
+    let src = "\n\u{1a} :\n#1\n:\n";
+    let root_node = one(src);
+    let entries = root_node.as_map().unwrap();
+    assert_eq!(entries[1].0.span, 8..8);
+    assert_eq!(entries[1].1.span, 9..9);
+    assert_eq!(text(src, &root_node), "\u{1a} :\n#1\n:");
+}
+
+#[test]
 fn explicit_key_without_value_ends_at_the_key() {
     let src = "? ? ? a\n";
     let docs = parse(src);

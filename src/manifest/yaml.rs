@@ -383,7 +383,10 @@ impl<'a> Builder<'a> {
                 let pos = if props {
                     re
                 } else if self.in_key_position() {
-                    // An empty key (`: v`): just before its `:`.
+                    // An empty key (`: v`): just before its `:`. Move the cursor there, so its
+                    // (possibly empty) value is placed after this `:`, not after an earlier one
+                    // (found by fuzzing: `a :\n#c\n:\n`).
+                    self.cursor = self.cursor.max(rs);
                     rs
                 } else {
                     let from = self.cursor.min(rs);
