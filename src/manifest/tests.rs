@@ -921,6 +921,12 @@ fn empty_key_takes_its_own_colon() {
     assert_eq!(entries[1].0.span, 8..8);
     assert_eq!(entries[1].1.span, 9..9);
     assert_eq!(text(src, &root_node), "\u{1a} :\n#1\n:");
+    // Also found by fuzzing: an explicit empty key followed by blanks.
+    for src in ["?   ", "? \n", "a: 1\n?  \n"] {
+        let docs = parse(src);
+        let t = text(src, root(&docs[0]));
+        assert_eq!(t.trim_end(), t, "{src:?}");
+    }
 }
 
 #[test]

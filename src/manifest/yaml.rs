@@ -386,8 +386,16 @@ impl<'a> Builder<'a> {
                     // An empty key (`: v`): just before its `:`. Move the cursor there, so its
                     // (possibly empty) value is placed after this `:`, not after an earlier one
                     // (found by fuzzing: `a :\n#c\n:\n`).
+                    // An explicit empty key (`? ` with nothing after it): just after the `?`,
+                    // so the mapping does not end in blanks (found by fuzzing: `?   `).
+                    let p = self.skip_props(self.cursor.min(rs), rs.max(self.cursor));
+                    let explicit = self.input.at(p) == Some(b'?')
+                        && matches!(
+                            self.input.at(p + 1),
+                            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+                        );
                     self.cursor = self.cursor.max(rs);
-                    rs
+                    if explicit { p + 1 } else { rs }
                 } else {
                     let from = self.cursor.min(rs);
                     let p = self.skip_props(from, rs);
