@@ -150,12 +150,18 @@ pub fn f(code: &str, path: &str, line: u64) -> (String, String, u64) {
     (code.to_string(), path.to_string(), line)
 }
 
-/// `shared/corpus/` beside (or above) the checkout, if present.
+/// `shared/corpus/` beside (or above) the checkout, if present. CI always has it, so there
+/// (`CI` set) a missing corpus fails instead of skipping the corpus tests.
 pub fn corpus_dir() -> Option<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let found = Path::new(env!("CARGO_MANIFEST_DIR"))
         .ancestors()
         .map(|a| a.join("shared/corpus"))
-        .find(|p| p.is_dir())
+        .find(|p| p.is_dir());
+    assert!(
+        found.is_some() || std::env::var_os("CI").is_none(),
+        "CI is set but shared/corpus is not beside the checkout"
+    );
+    found
 }
 
 /// Copies a folder tree (regular files and folders).
