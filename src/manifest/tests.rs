@@ -951,3 +951,24 @@ fn explicit_key_without_value_ends_at_the_key() {
     // Flow mappings are unaffected.
     assert_eq!(text("{a}", &one("{a}")), "{a}");
 }
+
+#[test]
+fn explicit_empty_key_after_an_empty_value() {
+    // Found by fuzzing (`document`): after an empty value (`k:`) the cursor stayed on its `:`,
+    // so a following explicit empty key (`?`) was placed at the end of the file and the
+    // mapping ended in blank lines. Helm masking turns an unclosed `{{ a` line into blanks.
+    for src in [
+        "k:\n?\n    \n",
+        "k:\n?\n{{ a\n",
+        "k:\r?\r{{ a\n",
+        "ma:\n  k:\r\t\r\r?\r\r{{{{ - s\n",
+    ] {
+        let docs = parse(src);
+        let t = text(src, root(&docs[0]));
+        assert!(t.ends_with('?'), "{src:?}: {t:?}");
+    }
+    let src = "k:\n?\n    \n";
+    let entries = one(src);
+    let entries = entries.as_map().unwrap();
+    assert_eq!(entries[1].0.span, 4..4);
+}

@@ -403,9 +403,17 @@ impl<'a> Builder<'a> {
                         self.input.at(p + 1),
                         None | Some(b' ' | b'\t' | b'\r' | b'\n')
                     );
+                    // Move the cursor past the indicator, so a following empty key does not
+                    // start its search at this `:` (found by fuzzing: `k:\n?\n  \n`).
                     match self.input.at(p) {
-                        Some(b':') => p + 1,
-                        Some(b'-' | b'?') if blank_after => p + 1,
+                        Some(b':') => {
+                            self.cursor = self.cursor.max(p + 1);
+                            p + 1
+                        }
+                        Some(b'-' | b'?') if blank_after => {
+                            self.cursor = self.cursor.max(p + 1);
+                            p + 1
+                        }
                         _ => {
                             // The cursor can sit after blanks (an indentless sequence's `- `
                             // token includes them; `a:\n- ` at the end of the file, found by
