@@ -338,14 +338,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         max_file_size: settings.max_file_size,
     };
     // Without --fix nothing needs the bytes after the scan: read them while scanning.
-    let collect = || -> Result<_> {
-        let set = if args.fix {
-            repo.collect(&selection, &limits)?
-        } else {
-            repo.collect_deferred(&selection, &limits)?
-        };
-        Ok((set, repo.view(&selection)?))
-    };
+    let collect = || -> Result<_> { Ok(repo.collect_and_view(&selection, &limits, !args.fix)?) };
     let (set, mut view) = collect()?;
     let mut fix_inputs = secret_fix_inputs(&args, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);

@@ -21,6 +21,7 @@ use pattern::{Captures, Pattern};
 use scope::{CrdScopes, KindScope, ScopeSource};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The codes of the layout rules; the index is built only when one of them is on.
 pub const CODES: [&str; 4] = ["GG301", "GG302", "GG303", "GG304"];
@@ -364,6 +365,10 @@ pub struct LayoutIndex<'a> {
     crds: OnceLock<CrdScopes>,
     dirs: OnceLock<HashMap<String, BTreeSet<String>>>,
     case: OnceLock<HashMap<String, Vec<String>>>,
+    /// How many case-collision questions were answered without `case`.
+    case_queries: AtomicUsize,
+    /// The indexes of the non-ASCII paths.
+    non_ascii: OnceLock<Vec<usize>>,
 }
 
 impl<'a> LayoutIndex<'a> {
@@ -381,6 +386,8 @@ impl<'a> LayoutIndex<'a> {
             crds: OnceLock::new(),
             dirs: OnceLock::new(),
             case: OnceLock::new(),
+            case_queries: AtomicUsize::new(0),
+            non_ascii: OnceLock::new(),
         })
     }
 
@@ -398,14 +405,13 @@ impl<'a> LayoutIndex<'a> {
         self.crds.get_or_init(|| {
             // The parse (and so the result) depends on the content and on whether the path
             // says JSON or chart template: that is the memo's tag.
-            let items: Vec<(&str, u8)> = self
-                .repo
-                .paths()
+            let paths = self.repo.paths();
+            let items: Vec<(usize, u8)> = paths
                 .iter()
-                .map(String::as_str)
-                .filter_map(|p| match FileKind::of(p) {
+                .enumerate()
+                .filter_map(|(i, p)| match FileKind::of(p) {
                     k @ (FileKind::Yaml | FileKind::Json) => Some((
-                        p,
+                        i,
                         u8::from(k == FileKind::Json)
                             | u8::from(crate::engine::is_chart_template(p)) << 1,
                     )),
@@ -415,7 +421,7 @@ impl<'a> LayoutIndex<'a> {
             // Remembered by blob id (an everyday commit reads only its new blobs), read in
             // parallel otherwise; applied in path order, so a later duplicate wins.
             let found = self.repo.memo_blobs("crd-scopes", &items, &|i, bytes| {
-                encode_scopes(&crd_scopes_of(items[i].0, bytes))
+                encode_scopes(&crd_scopes_of(&paths[items[i].0], bytes))
             });
             let mut map = CrdScopes::new();
             for (_, value) in found {
@@ -456,11 +462,44 @@ impl<'a> LayoutIndex<'a> {
 
     /// Other index paths equal to `path` but for letter case.
     pub fn case_collisions(&self, path: &str) -> Vec<String> {
+        // An everyday commit asks for a handful of paths: compare them with every path
+        // directly (a length check first) instead of indexing the whole repository. A large
+        // commit builds the index once.
+        const DIRECT: usize = 32;
+        let paths = self.repo.paths();
+        if self.case.get().is_none() && self.case_queries.fetch_add(1, Ordering::Relaxed) < DIRECT {
+            // Equal but for ASCII case: same length. A non-ASCII path can also lower-case onto
+            // another of a different length (the Kelvin sign is three bytes and becomes `k`):
+            // those few are compared in full.
+            let non_ascii = self
+                .non_ascii
+                .get_or_init(|| (0..paths.len()).filter(|&i| !paths[i].is_ascii()).collect());
+            let mut found: Vec<usize> = (0..paths.len())
+                .filter(|&i| paths[i].len() == path.len() && paths[i].eq_ignore_ascii_case(path))
+                .collect();
+            if !non_ascii.is_empty() {
+                let lower = path.to_lowercase();
+                found.extend(
+                    non_ascii
+                        .iter()
+                        .filter(|&&i| paths[i].to_lowercase() == lower),
+                );
+                if !path.is_ascii() {
+                    found.extend((0..paths.len()).filter(|&i| paths[i].to_lowercase() == lower));
+                }
+                found.sort_unstable();
+                found.dedup();
+            }
+            return found
+                .into_iter()
+                .map(|i| &paths[i])
+                .filter(|p| *p != path)
+                .cloned()
+                .collect();
+        }
         let map = self.case.get_or_init(|| {
             // Sort by a hash of the lower-cased path (no allocation for ASCII paths) and look
-            // closer only at equal hashes: a repository rarely has any, and this runs on every
-            // commit over every path of the index.
-            let paths = self.repo.paths();
+            // closer only at equal hashes: a repository rarely has any.
             let mut hashes: Vec<(u64, usize)> = paths
                 .iter()
                 .enumerate()
@@ -861,5 +900,45 @@ mod tests {
             kind_of(l.classify("config-root/namespaces/jx/a/b-cm.yaml")),
             "off"
         );
+    }
+
+    struct Paths(Vec<String>);
+
+    impl RepoView for Paths {
+        fn paths(&self) -> &[String] {
+            &self.0
+        }
+        fn read(&self, _path: &str) -> Option<std::sync::Arc<Vec<u8>>> {
+            None
+        }
+    }
+
+    #[test]
+    fn case_collisions_direct_and_indexed_agree() {
+        let paths: Vec<String> = [
+            "config-root/namespaces/jx/a/Kind.yaml",
+            "config-root/namespaces/jx/a/kind.yaml",
+            "config-root/namespaces/jx/a/\u{212a}ind.yaml", // Kelvin sign: lower-cases to `k`
+            "config-root/namespaces/jx/a/KIND.YAML",
+            "config-root/namespaces/jx/a/other.yaml",
+            "config-root/namespaces/jx/a/Ä.yaml",
+            "config-root/namespaces/jx/a/ä.yaml",
+        ]
+        .map(String::from)
+        .to_vec();
+        let repo = Paths(paths.clone());
+        let settings = Settings::default();
+        let index = LayoutIndex::for_run(&settings, &repo).expect("jx3 detected");
+        // The first questions are answered directly, later ones from the index.
+        let direct: Vec<Vec<String>> = paths.iter().map(|p| index.case_collisions(p)).collect();
+        for _ in 0..40 {
+            index.case_collisions("x");
+        }
+        assert!(index.case.get().is_some());
+        let indexed: Vec<Vec<String>> = paths.iter().map(|p| index.case_collisions(p)).collect();
+        assert_eq!(direct, indexed);
+        assert_eq!(direct[0].len(), 3, "{:?}", direct[0]);
+        assert_eq!(direct[5], ["config-root/namespaces/jx/a/ä.yaml"]);
+        assert!(direct[4].is_empty());
     }
 }

@@ -17,6 +17,10 @@ enum Segment {
     Literal(String),
     /// One folder or file name matching a glob.
     Glob(GlobMatcher),
+    /// A glob that is `*` then literal text (`*`, `*.yaml`, `*.{yaml,yml}`): names ending
+    /// with one of these. Compiling a glob costs more than a whole everyday commit's scan of
+    /// one file, and the preset's patterns are nearly all of this form.
+    Suffix(Vec<String>),
     /// `{namespace}`: any one folder name, remembered as the namespace.
     Namespace,
     /// `**`: zero or more folders.
@@ -48,6 +52,25 @@ pub struct Pattern {
 
 fn has_glob_chars(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
+}
+
+/// The suffixes of a glob that is `*` followed by literal text, optionally ending in one
+/// `{a,b,...}` of literals; `None` for any other glob.
+fn simple_suffixes(glob: &str) -> Option<Vec<String>> {
+    let rest = glob.strip_prefix('*')?;
+    let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '\\' | '{' | '}' | ',');
+    let Some((lit, alts)) = rest.split_once('{') else {
+        return (!rest.contains(special)).then(|| vec![rest.to_string()]);
+    };
+    let alts = alts.strip_suffix('}')?;
+    if lit.contains(special) || alts.contains(['*', '?', '[', ']', '\\', '{', '}']) {
+        return None;
+    }
+    let alts: Vec<&str> = alts.split(',').collect();
+    if alts.iter().any(|a| a.is_empty()) {
+        return None;
+    }
+    Some(alts.iter().map(|a| format!("{lit}{a}")).collect())
 }
 
 impl Pattern {
@@ -84,6 +107,7 @@ impl Pattern {
                         "`{source}`: `{NAMESPACE_TOKEN}` must be a whole segment"
                     ));
                 }
+                s if let Some(suffixes) = simple_suffixes(s) => Segment::Suffix(suffixes),
                 s if has_glob_chars(s) => Segment::Glob(
                     GlobBuilder::new(s)
                         .literal_separator(true)
@@ -102,13 +126,7 @@ impl Pattern {
         }
         if matches!(segments.last(), Some(Segment::AnyDepth)) {
             // `dir/**` would match the folder itself; say what is meant.
-            segments.push(Segment::Glob(
-                GlobBuilder::new("*")
-                    .literal_separator(true)
-                    .build()
-                    .map_err(|e| e.to_string())?
-                    .compile_matcher(),
-            ));
+            segments.push(Segment::Suffix(vec![String::new()]));
         }
         Ok(Pattern {
             source: source.to_string(),
@@ -139,7 +157,7 @@ impl Pattern {
             .filter_map(|s| match s {
                 Segment::Literal(_) => None,
                 Segment::AnyDepth => Some(true),
-                Segment::Glob(_) | Segment::Namespace => Some(false),
+                Segment::Glob(_) | Segment::Suffix(_) | Segment::Namespace => Some(false),
             })
             .collect()
     }
@@ -169,14 +187,16 @@ impl Pattern {
                     Capture::Many(parts) => out.extend(parts.iter().cloned()),
                     Capture::One(_) => return None,
                 },
-                Segment::Glob(_) | Segment::Namespace => match values.next()? {
-                    Capture::One(v) => out.push(if i == last {
-                        file_name.to_string()
-                    } else {
-                        v.clone()
-                    }),
-                    Capture::Many(_) => return None,
-                },
+                Segment::Glob(_) | Segment::Suffix(_) | Segment::Namespace => {
+                    match values.next()? {
+                        Capture::One(v) => out.push(if i == last {
+                            file_name.to_string()
+                        } else {
+                            v.clone()
+                        }),
+                        Capture::Many(_) => return None,
+                    }
+                }
             }
         }
         let path = out.join("/");
@@ -210,6 +230,7 @@ fn match_from(segs: &[Segment], parts: &[&str], caps: &mut Captures) -> bool {
             let ok = match seg {
                 Segment::Literal(s) => s == part,
                 Segment::Glob(g) => g.is_match(part),
+                Segment::Suffix(v) => v.iter().any(|x| part.ends_with(x.as_str())),
                 Segment::Namespace => !part.is_empty(),
                 Segment::AnyDepth => false,
             };
@@ -318,6 +339,35 @@ mod tests {
             "a/[b",
         ] {
             assert!(Pattern::new(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn simple_globs_match_as_the_glob_compiler_does() {
+        let names = [
+            "a.yaml",
+            ".yaml",
+            "a.yml",
+            "a.yaml.bak",
+            "yaml",
+            "x-crd.yaml",
+            "",
+            "A.YAML",
+        ];
+        for glob in ["*", "*.yaml", "*.{yaml,yml}", "*-crd.yaml", "*.{json}"] {
+            let suffixes = simple_suffixes(glob).expect(glob);
+            let full = GlobBuilder::new(glob)
+                .literal_separator(true)
+                .build()
+                .expect(glob)
+                .compile_matcher();
+            for name in names {
+                let simple = suffixes.iter().any(|x| name.ends_with(x.as_str()));
+                assert_eq!(simple, full.is_match(name), "{glob} on {name:?}");
+            }
+        }
+        for other in ["a*", "*.y?ml", "*[ab]", "*.{a,}", "**", "*.{a,b}x", "*a*"] {
+            assert_eq!(simple_suffixes(other), None, "{other}");
         }
     }
 }

@@ -972,3 +972,15 @@ fn explicit_empty_key_after_an_empty_value() {
     let entries = entries.as_map().unwrap();
     assert_eq!(entries[1].0.span, 4..4);
 }
+
+#[test]
+fn block_mapping_after_properties_on_the_line_before_starts_at_its_key() {
+    // Found by fuzzing (`document`): saphyr marks a block mapping whose anchor ends the line
+    // before it just after the anchor, so the mapping's span started with a line break.
+    let src = "!: &x:{\n\"Se &x{{cret\",a\": {\"(\": \"dg==\"}\na\": {\"A=\"}\n}\n";
+    parse(src);
+    let src = "k: &a\n  \"x\": v\n";
+    let root_node = one(src);
+    let value = &root_node.as_map().unwrap()[0].1;
+    assert_eq!(text(src, value), "\"x\": v");
+}

@@ -606,7 +606,10 @@ impl<'a> Builder<'a> {
                 re
             }
         } else {
-            re
+            // saphyr can place the mark of a block collection whose properties sit on the line
+            // before it just after them (found by fuzzing: `k: &a\n"x": v`): step over the
+            // blanks and comments to its first token.
+            self.skip_blanks(re)
         };
         self.cursor = self.cursor.max(re);
         self.stack.push(Frame {
@@ -633,6 +636,23 @@ impl<'a> Builder<'a> {
     }
 
     /// Skips blanks, comments, properties and a `:` from `from`.
+    /// Skips blanks, line breaks and comments from `from`.
+    fn skip_blanks(&self, from: usize) -> usize {
+        let mut i = from;
+        loop {
+            match self.input.at(i) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => i += 1,
+                Some(b'#')
+                    if i > 0
+                        && matches!(self.input.at(i - 1), Some(b' ' | b'\t' | b'\r' | b'\n')) =>
+                {
+                    i = self.line_end(i)
+                }
+                _ => return i,
+            }
+        }
+    }
+
     fn skip_to_node(&self, from: usize, limit: usize) -> usize {
         let mut i = from;
         while i < limit {

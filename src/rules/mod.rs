@@ -47,17 +47,23 @@ pub enum FileKind {
 
 impl FileKind {
     pub fn of(path: &str) -> FileKind {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+        // Called for every path of the repository (CRD lookups): no allocation.
+        let name = path.as_bytes();
+        let name = memchr::memrchr(b'/', name).map_or(name, |i| &name[i + 1..]);
+        let ends = |s: &str| {
+            name.len() >= s.len() && name[name.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+        };
+        let starts =
+            |s: &str| name.len() >= s.len() && name[..s.len()].eq_ignore_ascii_case(s.as_bytes());
+        if ends(".yaml") || ends(".yml") {
             FileKind::Yaml
-        } else if lower.ends_with(".json") {
+        } else if ends(".json") {
             FileKind::Json
-        } else if lower == "dockerfile"
-            || lower.starts_with("dockerfile.")
-            || lower.ends_with(".dockerfile")
-            || lower == "containerfile"
-            || lower.starts_with("containerfile.")
+        } else if name.eq_ignore_ascii_case(b"dockerfile")
+            || starts("dockerfile.")
+            || ends(".dockerfile")
+            || name.eq_ignore_ascii_case(b"containerfile")
+            || starts("containerfile.")
         {
             FileKind::Dockerfile
         } else {
@@ -91,17 +97,19 @@ pub trait RepoView: Sync {
             }
         }
     }
-    /// `(i, f(i, content))` for each readable `items[i].0`, in order of `i`. `f` must depend on
-    /// nothing but the content and the tag `items[i].1` (e.g. how the path says to parse it):
-    /// a view may then remember the results by blob id (in `name`'s cache file) and skip
-    /// reading blobs it has seen before. The default computes everything.
+    /// `(i, f(i, content))` for each readable `paths()[items[i].0]`, in order of `i`; empty
+    /// results may be left out. `f` must depend on nothing but the content and the tag
+    /// `items[i].1` (e.g. how the path says to parse it): a view may then remember the results
+    /// by blob id (in `name`'s cache file) and skip reading blobs it has seen before. The
+    /// default computes everything.
     fn memo_blobs(
         &self,
         _name: &str,
-        items: &[(&str, u8)],
+        items: &[(usize, u8)],
         f: &(dyn Fn(usize, &[u8]) -> Vec<u8> + Sync),
     ) -> Vec<(usize, Vec<u8>)> {
-        let paths: Vec<&str> = items.iter().map(|(p, _)| *p).collect();
+        let all = self.paths();
+        let paths: Vec<&str> = items.iter().map(|(p, _)| all[*p].as_str()).collect();
         let out = std::sync::Mutex::new(Vec::new());
         self.for_each_blob(&paths, &|i, bytes| {
             let value = f(i, bytes);

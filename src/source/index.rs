@@ -5,14 +5,13 @@
 //! `GIT_WORK_TREE`; `Repository::discover`/`open` would read `.git/index` instead.
 //! Content always comes from index blobs, never from the working tree.
 
+use super::attributes::GitCryptAttrs;
+use super::dircache::{self, IndexFile, Row};
 use super::range;
 use super::read::{self, Entry, Files, Opener, into_string_lossy, lossy};
 use super::view::TreeView;
 use super::{Limits, Origin, ScanSet, Selection, SkipReason, Skipped, SourceError};
-use git2::{
-    Delta, DiffOptions, ErrorCode, Index, IndexEntry, IndexEntryExtendedFlag, Repository,
-    RepositoryOpenFlags, Tree,
-};
+use git2::{ErrorCode, Index, IndexEntryExtendedFlag, Oid, Repository, RepositoryOpenFlags, Tree};
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
@@ -30,6 +29,9 @@ pub struct Repo {
     root: Option<PathBuf>,
     /// The canonical directory that relative [`Selection::Paths`] are resolved against.
     cwd: Option<PathBuf>,
+    /// The index file git will commit: `GIT_INDEX_FILE`, or the (work tree's) git dir's
+    /// `index`, as libgit2 resolves it.
+    index_path: PathBuf,
 }
 
 impl Repo {
@@ -47,7 +49,11 @@ impl Repo {
                 .unwrap_or_default(),
             message: source.message().to_string(),
         })?;
-        Ok(Repo::new(repo, Opener::Env, cwd))
+        // libgit2 opens a relative `GIT_INDEX_FILE` against the current directory too.
+        let index_path = std::env::var_os("GIT_INDEX_FILE")
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| repo.path().join("index"), PathBuf::from);
+        Ok(Repo::new(repo, Opener::Env, cwd, index_path))
     }
 
     /// Opens the repository containing `dir` as if the process ran in `dir`, without reading
@@ -59,15 +65,20 @@ impl Repo {
                 cwd: dir.display().to_string(),
                 message: source.message().to_string(),
             })?;
-        if let Some(file) = index_file {
-            let mut index = Index::open(&dir.join(file)).map_err(SourceError::Index)?;
-            repo.set_index(&mut index).map_err(SourceError::Index)?;
-        }
+        let index_path = match index_file {
+            Some(file) => {
+                let path = dir.join(file);
+                let mut index = Index::open(&path).map_err(SourceError::Index)?;
+                repo.set_index(&mut index).map_err(SourceError::Index)?;
+                path
+            }
+            None => repo.path().join("index"),
+        };
         let opener = Opener::Path(repo.path().to_path_buf());
-        Ok(Repo::new(repo, opener, Some(dir.to_path_buf())))
+        Ok(Repo::new(repo, opener, Some(dir.to_path_buf()), index_path))
     }
 
-    fn new(repo: Repository, opener: Opener, cwd: Option<PathBuf>) -> Repo {
+    fn new(repo: Repository, opener: Opener, cwd: Option<PathBuf>, index_path: PathBuf) -> Repo {
         // libgit2 re-hashes every object it reads (SHA-1 with collision detection), which
         // doubles the cost of reading blobs; git itself does not verify on read either (only
         // fsck does). Whoever can write `.git/objects` can rewrite the hooks anyway. The
@@ -84,6 +95,7 @@ impl Repo {
             opener,
             root,
             cwd,
+            index_path,
         }
     }
 
@@ -130,53 +142,83 @@ impl Repo {
         self.collect_with(sel, limits, true)
     }
 
+    /// [`Repo::collect`] (or, with `defer`, [`Repo::collect_deferred`]) and [`Repo::view`]
+    /// together, reading the index once.
+    pub fn collect_and_view(
+        &self,
+        sel: &Selection,
+        limits: &Limits,
+        defer: bool,
+    ) -> Result<(ScanSet, TreeView), SourceError> {
+        let (set, files) = self.collect_files(sel, limits, defer)?;
+        let view = match files {
+            Some(files) => TreeView::new(files, self.opener.clone()),
+            None => self.view(sel)?,
+        };
+        Ok((set, view))
+    }
+
     fn collect_with(
         &self,
         sel: &Selection,
         limits: &Limits,
         defer: bool,
     ) -> Result<ScanSet, SourceError> {
-        let mut out = match sel {
-            Selection::Range(spec) => {
-                range::collect(&self.repo, &self.opener, spec, limits, defer)?
-            }
-            Selection::Staged => self.collect_index(Scope::Staged, limits, defer)?,
-            Selection::All => self.collect_index(Scope::All, limits, defer)?,
-            Selection::Paths(paths) => {
-                let set = self.resolve_paths(paths)?;
-                self.collect_index(Scope::Paths(&set), limits, defer)?
-            }
-        };
-        if !matches!(sel, Selection::Range(_)) {
-            self.mark_git_crypt(&mut out);
-        }
-        // Pre-read skips (conflicts, intent-to-add) and read skips arrive separately.
-        out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(out)
+        Ok(self.collect_files(sel, limits, defer)?.0)
     }
 
-    /// Flags plaintext candidates that `.gitattributes` (as staged) routes through git-crypt.
-    /// Only looks when the index has a `.gitattributes`, so ordinary repositories pay nothing.
-    fn mark_git_crypt(&self, out: &mut ScanSet) {
-        let has_attributes = out
-            .all_paths
-            .iter()
-            .any(|p| p == ".gitattributes" || p.ends_with("/.gitattributes"));
-        if !has_attributes {
+    /// The selection, and for index selections the files of the index for a view.
+    fn collect_files(
+        &self,
+        sel: &Selection,
+        limits: &Limits,
+        defer: bool,
+    ) -> Result<(ScanSet, Option<Files>), SourceError> {
+        let (mut out, files) = match sel {
+            Selection::Range(spec) => (
+                range::collect(&self.repo, &self.opener, spec, limits, defer)?,
+                None,
+            ),
+            Selection::Staged => with_files(self.collect_index(Scope::Staged, limits, defer)?),
+            Selection::All => with_files(self.collect_index(Scope::All, limits, defer)?),
+            Selection::Paths(paths) => {
+                let set = self.resolve_paths(paths)?;
+                with_files(self.collect_index(Scope::Paths(&set), limits, defer)?)
+            }
+        };
+        // Pre-read skips (conflicts, intent-to-add) and read skips arrive separately.
+        out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok((out, files))
+    }
+
+    /// Flags the entries that `.gitattributes` (as staged) routes through git-crypt, so a
+    /// plaintext blob among them is reported. Only looks when the index has a
+    /// `.gitattributes` that can set `filter`, so ordinary repositories pay nothing.
+    fn mark_git_crypt(&self, attributes: &[(Vec<u8>, Oid)], entries: &mut [Entry]) {
+        if attributes.is_empty() || entries.is_empty() {
             return;
         }
-        let git_crypt = |path: &str| {
-            let filter = self.repo.get_attr_bytes(
-                Path::new(path),
-                "filter",
-                git2::AttrCheckFlags::INDEX_ONLY,
-            );
-            matches!(filter, Ok(Some(b"git-crypt")))
-        };
-        for c in &mut out.candidates {
-            c.expects_git_crypt = git_crypt(&c.path);
+        let staged: Vec<(&[u8], Oid)> =
+            attributes.iter().map(|(p, o)| (p.as_slice(), *o)).collect();
+        match GitCryptAttrs::load(&self.repo, &staged) {
+            Ok(None) => {}
+            Ok(Some(attrs)) => {
+                for e in entries {
+                    e.expects_git_crypt = attrs.is_git_crypt(&e.raw_path);
+                }
+            }
+            // A line our reader does not handle: ask libgit2 (which loads the whole index).
+            Err(()) => {
+                for e in entries {
+                    let filter = self.repo.get_attr_bytes(
+                        Path::new(&lossy(&e.raw_path)),
+                        "filter",
+                        git2::AttrCheckFlags::INDEX_ONLY,
+                    );
+                    e.expects_git_crypt = matches!(filter, Ok(Some(b"git-crypt")));
+                }
+            }
         }
-        out.pending.mark_git_crypt(git_crypt);
     }
 
     /// A lazy, cached view of every file in the index (or, for a range, in its tip commit),
@@ -189,15 +231,15 @@ impl Repo {
             }
             Selection::Staged | Selection::All | Selection::Paths(_) => {
                 self.require_workdir()?;
-                let index = self.index()?;
+                let index = self.load_index()?;
                 let mut files = Files::default();
-                files.paths.reserve(index.len());
-                files.blobs.reserve(index.len());
-                for entry in index.iter().filter(|e| stage(e) == 0) {
-                    if !is_intent_to_add(&entry) && super::classify::is_regular(entry.mode) {
-                        files.blobs.push((files.paths.len(), entry.id));
+                files.paths.reserve(index.rows.len());
+                files.blobs.reserve(index.rows.len());
+                for row in index.rows.into_iter().filter(|r| r.stage == 0) {
+                    if !row.intent_to_add && super::classify::is_regular(row.mode) {
+                        files.blobs.push((files.paths.len(), row.oid));
                     }
-                    files.paths.push(into_string_lossy(entry.path));
+                    files.paths.push(into_string_lossy(row.path));
                 }
                 files
             }
@@ -209,13 +251,16 @@ impl Repo {
     /// version stream or CRDs; never used for the files being scanned. `None` also for
     /// non-regular, binary, encrypted, LFS or oversized entries.
     pub fn index_content(&self, path: &str) -> Option<Vec<u8>> {
-        let index = self.index().ok()?;
-        let entry = index.get_path(Path::new(path), 0)?;
-        if is_intent_to_add(&entry) || !super::classify::is_regular(entry.mode) {
+        let index = self.load_index().ok()?;
+        let row = index
+            .rows
+            .iter()
+            .find(|r| r.stage == 0 && r.path == path.as_bytes())?;
+        if row.intent_to_add || !super::classify::is_regular(row.mode) {
             return None;
         }
         let odb = self.repo.odb().ok()?;
-        read::read_text(&odb, entry.id, &Limits::default()).ok()
+        read::read_text(&odb, row.oid, &Limits::default()).ok()
     }
 
     fn require_workdir(&self) -> Result<(), SourceError> {
@@ -223,6 +268,29 @@ impl Repo {
             return Err(SourceError::Bare);
         }
         Ok(())
+    }
+
+    /// The entries and cache-tree of the index git will commit: read directly when the
+    /// format allows (see [`dircache`]), through libgit2 otherwise.
+    fn load_index(&self) -> Result<IndexFile, SourceError> {
+        if let Some(file) = dircache::read(&self.index_path) {
+            return Ok(file);
+        }
+        let index = self.index()?;
+        let rows = index
+            .iter()
+            .map(|e| Row {
+                stage: (e.flags & STAGE_MASK) >> STAGE_SHIFT,
+                intent_to_add: e.flags_extended & IndexEntryExtendedFlag::INTENT_TO_ADD.bits() != 0,
+                oid: e.id,
+                mode: e.mode,
+                path: e.path,
+            })
+            .collect();
+        Ok(IndexFile {
+            rows,
+            cache_tree: None,
+        })
     }
 
     /// The index git will commit, refreshed if the file changed since it was loaded.
@@ -238,31 +306,36 @@ impl Repo {
         scope: Scope<'_>,
         limits: &Limits,
         defer: bool,
-    ) -> Result<ScanSet, SourceError> {
+    ) -> Result<(ScanSet, Files), SourceError> {
         self.require_workdir()?;
-        let index = self.index()?;
+        let index = self.load_index()?;
         // `None` selects every entry: `All`, or `Staged` on an unborn HEAD (no commit yet,
         // so everything in the index is new).
         let changed = match scope {
             Scope::Staged => match self.head_tree()? {
-                Some(tree) => Some(changed_paths(&self.repo, &tree, &index)?),
+                Some(tree) => Some(dircache::changed_rows(
+                    &self.repo,
+                    &tree,
+                    &index.rows,
+                    index.cache_tree.as_ref(),
+                )?),
                 None => None,
             },
             Scope::All | Scope::Paths(_) => None,
         };
-        let selected = |path: &[u8]| match scope {
+        let selected = |i: usize, path: &[u8]| match scope {
             Scope::Paths(set) => set.matches(path),
-            Scope::Staged | Scope::All => changed
-                .as_ref()
-                .is_none_or(|c| c.binary_search_by(|p| p.as_slice().cmp(path)).is_ok()),
+            Scope::Staged | Scope::All => changed.as_ref().is_none_or(|c| c[i]),
         };
 
         let mut out = ScanSet::default();
-        out.all_paths.reserve(index.len());
+        out.all_paths.reserve(index.rows.len());
+        let mut files = Files::default();
         let mut entries = Vec::new();
+        let mut attributes = Vec::new();
         let mut last_conflict: Option<Vec<u8>> = None;
-        for entry in index.iter() {
-            if stage(&entry) != 0 {
+        for (i, entry) in index.rows.into_iter().enumerate() {
+            if entry.stage != 0 {
                 // Every conflict blocks the commit, so `Staged` reports them all. The stages of
                 // one path are adjacent in the index: record the path once.
                 let wanted = !matches!(scope, Scope::Paths(set) if !set.matches(&entry.path));
@@ -275,8 +348,14 @@ impl Repo {
                 }
                 continue;
             }
-            if selected(&entry.path) {
-                if is_intent_to_add(&entry) {
+            if (entry.path == b".gitattributes" || entry.path.ends_with(b"/.gitattributes"))
+                && super::classify::is_regular(entry.mode)
+                && !entry.intent_to_add
+            {
+                attributes.push((entry.path.clone(), entry.oid));
+            }
+            if selected(i, &entry.path) {
+                if entry.intent_to_add {
                     // `git add -N`: the index holds the empty blob as a placeholder.
                     out.skipped.push(Skipped {
                         path: lossy(&entry.path),
@@ -286,16 +365,21 @@ impl Repo {
                     entries.push(Entry {
                         expects_git_crypt: false,
                         raw_path: entry.path.clone(),
-                        oid: entry.id,
+                        oid: entry.oid,
                         mode: entry.mode,
                         origin: Origin::Index,
                     });
                 }
             }
+            if !entry.intent_to_add && super::classify::is_regular(entry.mode) {
+                files.blobs.push((out.all_paths.len(), entry.oid));
+            }
             out.all_paths.push(into_string_lossy(entry.path));
         }
+        files.paths.clone_from(&out.all_paths);
+        self.mark_git_crypt(&attributes, &mut entries);
         read::read_entries(&self.repo, &self.opener, entries, limits, defer, &mut out);
-        Ok(out)
+        Ok((out, files))
     }
 
     /// HEAD's tree, or `None` on an unborn branch.
@@ -329,6 +413,10 @@ impl Repo {
     }
 }
 
+fn with_files((set, files): (ScanSet, Files)) -> (ScanSet, Option<Files>) {
+    (set, Some(files))
+}
+
 /// Which index entries `collect_index` selects.
 #[derive(Clone, Copy)]
 enum Scope<'a> {
@@ -354,42 +442,6 @@ impl PathSet {
             || self.prefixes.contains(path)
             || memchr::memchr_iter(b'/', path).any(|i| self.prefixes.contains(&path[..i]))
     }
-}
-
-/// Paths the index adds or changes relative to `tree` (never deletions), sorted for binary
-/// search. No rename detection: a rename shows up as an addition at its new path, which is
-/// the path the commit adds.
-fn changed_paths(
-    repo: &Repository,
-    tree: &Tree<'_>,
-    index: &Index,
-) -> Result<Vec<Vec<u8>>, SourceError> {
-    let mut opts = DiffOptions::new();
-    // Type changes as one delta at the new type rather than a delete plus an add; and never
-    // load blobs just to label them binary.
-    opts.include_typechange(true).skip_binary_check(true);
-    let diff = repo.diff_tree_to_index(Some(tree), Some(index), Some(&mut opts))?;
-    let mut paths: Vec<Vec<u8>> = diff
-        .deltas()
-        .filter(|d| {
-            matches!(
-                d.status(),
-                Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
-            )
-        })
-        .filter_map(|d| d.new_file().path_bytes().map(<[u8]>::to_vec))
-        .collect();
-    // Usually sorted already (diffs come in path order); `sort` is linear then.
-    paths.sort_unstable();
-    Ok(paths)
-}
-
-fn stage(entry: &IndexEntry) -> u16 {
-    (entry.flags & STAGE_MASK) >> STAGE_SHIFT
-}
-
-fn is_intent_to_add(entry: &IndexEntry) -> bool {
-    entry.flags_extended & IndexEntryExtendedFlag::INTENT_TO_ADD.bits() != 0
 }
 
 /// Removes `.` and resolves `..` lexically (the path may not exist).

@@ -4,8 +4,10 @@
 //! Invariants: content is always read from git objects, never from the working tree; paths
 //! are repository-relative with `/`; nothing is skipped silently (every skip is recorded).
 
+mod attributes;
 mod classify;
 pub mod dir;
+mod dircache;
 mod index;
 mod push;
 mod range;

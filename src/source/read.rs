@@ -82,13 +82,6 @@ impl Pending {
         self.entries.is_empty()
     }
 
-    /// Sets `expects_git_crypt` on the entries whose (lossy) path `f` accepts.
-    pub(crate) fn mark_git_crypt(&mut self, f: impl Fn(&str) -> bool) {
-        for e in &mut self.entries {
-            e.expects_git_crypt = f(&lossy(&e.raw_path));
-        }
-    }
-
     /// Reads every blob and hands it to `f` as soon as it is read; the results come back in
     /// selection order. `serial` reads (and calls `f`) on the current thread only.
     pub fn map<T: Send>(self, serial: bool, f: impl Fn(Read) -> T + Sync + Send) -> Vec<T> {

@@ -1152,3 +1152,238 @@ fn open_from_env_honours_git_dir_and_work_tree() {
         "{got}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The index reader and the cache-tree diff, against git itself
+
+/// A small deterministic generator (xorshift), so a failing seed replays exactly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// What git's own diff says the commit adds or changes (no deletions, no rename pairing).
+fn git_staged(dir: &Path) -> Vec<String> {
+    let mut cmd = git_cmd(dir);
+    cmd.args([
+        "diff",
+        "--cached",
+        "--name-only",
+        "--no-renames",
+        "--diff-filter=AMT",
+        "-z",
+    ]);
+    let out = cmd.output().expect("git diff");
+    let mut paths: Vec<String> = out
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+fn ours_staged(dir: &Path) -> Vec<String> {
+    let set = collect(dir, Selection::Staged);
+    let mut paths: Vec<String> = set
+        .candidates
+        .iter()
+        .map(|c| c.path.clone())
+        .chain(
+            set.skipped
+                .iter()
+                .filter(|s| s.reason != SkipReason::Conflict)
+                .map(|s| s.path.clone()),
+        )
+        .chain(set.errors.iter().map(|e| e.path.clone()))
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// The same rows compared without the cache-tree: every folder is read from HEAD.
+fn ours_without_cache_tree(dir: &Path) -> Vec<String> {
+    let repo = git2::Repository::open(dir).expect("open");
+    let index = dircache::read(&dir.join(".git/index")).expect("our reader reads it");
+    let head = repo.head().and_then(|h| h.peel_to_tree()).expect("head");
+    let changed = dircache::changed_rows(&repo, &head, &index.rows, None).expect("diff");
+    let mut paths: Vec<String> = index
+        .rows
+        .iter()
+        .zip(changed)
+        .filter(|(r, c)| *c && r.stage == 0)
+        .map(|(r, _)| String::from_utf8_lossy(&r.path).into_owned())
+        .collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn staged_paths_match_git_diff_cached_for_random_changes() {
+    let dirs = ["", "a/", "a/b/", "a/b/c/", "a-b/", "a.b/", "z/", "z/y/"];
+    let files = ["f.yaml", "g.yaml", "h", "a", "z.yaml"];
+    let mut skipped_folders = 0;
+    for seed in 1..=12u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let repo = init();
+        let dir = repo.path();
+        let version = ["2", "3", "4"][rng.below(3)];
+        git(dir, &["config", "index.version", version]);
+        let mut all: Vec<String> = Vec::new();
+        for _ in 0..30 {
+            let p = format!(
+                "{}{}",
+                dirs[rng.below(dirs.len())],
+                files[rng.below(files.len())]
+            );
+            // A path that is a file cannot also be a folder.
+            if all
+                .iter()
+                .any(|q| q.starts_with(&format!("{p}/")) || p.starts_with(&format!("{q}/")))
+            {
+                continue;
+            }
+            write(dir, &p, format!("{p} {}\n", rng.next()));
+            all.push(p);
+        }
+        all.sort();
+        all.dedup();
+        commit_all(dir, "base");
+        for _ in 0..(1 + rng.below(6)) {
+            let p = all[rng.below(all.len())].clone();
+            let full = dir.join(&p);
+            match rng.below(8) {
+                0 | 1 => write(dir, &p, format!("changed {}\n", rng.next())),
+                2 => {
+                    let _ = std::fs::remove_file(&full);
+                }
+                3 => {
+                    use std::os::unix::fs::PermissionsExt;
+                    if full.is_file() {
+                        std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755))
+                            .expect("chmod");
+                    }
+                }
+                4 => {
+                    let _ = std::fs::remove_file(&full);
+                    std::os::unix::fs::symlink("target", &full).expect("ln");
+                }
+                5 => {
+                    // A file becomes a folder.
+                    let _ = std::fs::remove_file(&full);
+                    write(dir, format!("{p}/inner.yaml"), "x: 1\n");
+                }
+                6 => write(dir, format!("{p}.new"), "new: 1\n"),
+                _ => write(dir, format!("new-{}/n.yaml", rng.below(3)), "n: 1\n"),
+            }
+        }
+        // Stage exactly the touched paths: `add -A` of the whole tree would also re-add the
+        // racily clean files (written in the same second as the index) and so invalidate the
+        // whole cache-tree, which this test wants to exercise.
+        let touched = String::from_utf8(
+            git_cmd(dir)
+                .args(["ls-files", "-z", "--modified", "--deleted", "--others"])
+                .output()
+                .expect("ls-files")
+                .stdout,
+        )
+        .expect("utf-8");
+        // (`--modified` lists deleted files too.)
+        let touched: std::collections::BTreeSet<&str> =
+            touched.split('\0').filter(|p| !p.is_empty()).collect();
+        for p in touched {
+            git(dir, &["add", "-A", "--", p]);
+        }
+        let mut expected = git_staged(dir);
+        if rng.below(3) == 0 {
+            // `git add -N`: git's diff leaves it out; the scan records it as skipped.
+            write(dir, "ita/later.yaml", "later: 1\n");
+            git(dir, &["add", "-N", "ita/later.yaml"]);
+            expected.push("ita/later.yaml".into());
+            expected.sort();
+        }
+        assert_eq!(ours_staged(dir), expected, "seed {seed}, index v{version}");
+        assert_eq!(
+            ours_without_cache_tree(dir),
+            expected,
+            "seed {seed} without the cache-tree"
+        );
+        // git's own reader agrees with ours on every row.
+        let ours = dircache::read(&dir.join(".git/index")).expect("read");
+        fn any_valid(t: &dircache::CacheTree) -> bool {
+            t.oid.is_some() || t.children.iter().any(any_valid)
+        }
+        skipped_folders += usize::from(ours.cache_tree.as_ref().is_some_and(any_valid));
+        let index = git2::Repository::open(dir)
+            .and_then(|r| r.index())
+            .expect("index");
+        assert_eq!(ours.rows.len(), index.len(), "seed {seed}");
+        for (row, e) in ours.rows.iter().zip(index.iter()) {
+            assert_eq!(row.path, e.path, "seed {seed}");
+            assert_eq!(row.oid, e.id);
+            assert_eq!(row.mode, e.mode);
+        }
+    }
+    // The cache-tree let most runs skip folders (else the test checks only the slow path).
+    assert!(skipped_folders >= 6, "{skipped_folders}");
+}
+
+#[test]
+fn cache_tree_is_used_and_split_or_sparse_indexes_fall_back() {
+    let repo = init();
+    let dir = repo.path();
+    for i in 0..20 {
+        write(dir, format!("ns{}/r{i}/f.yaml", i % 4), CONFIGMAP);
+    }
+    commit_all(dir, "base");
+    write(dir, "ns1/r1/f.yaml", SECRET);
+    git(dir, &["add", "ns1/r1/f.yaml"]);
+    let index = dircache::read(&dir.join(".git/index")).expect("read");
+    let tree = index.cache_tree.expect("git writes a cache-tree on commit");
+    // The root and the changed folders are invalidated, the others are not.
+    assert_eq!(tree.oid, None);
+    let valid: Vec<_> = tree
+        .children
+        .iter()
+        .map(|c| {
+            (
+                String::from_utf8_lossy(&c.name).into_owned(),
+                c.oid.is_some(),
+            )
+        })
+        .collect();
+    assert!(valid.contains(&("ns1".into(), false)), "{valid:?}");
+    assert!(valid.contains(&("ns0".into(), true)), "{valid:?}");
+    assert_eq!(names(&collect(dir, Selection::Staged)), ["ns1/r1/f.yaml"]);
+    // Collecting and viewing in one pass gives the same view as a separate read.
+    let r = open(dir);
+    let (set, view) = r
+        .collect_and_view(&Selection::Staged, &Limits::default(), false)
+        .expect("collect");
+    assert_eq!(names(&set), ["ns1/r1/f.yaml"]);
+    let separate = r.view(&Selection::Staged).expect("view");
+    assert_eq!(view.paths(), separate.paths());
+    for p in view.paths() {
+        assert_eq!(view.oid(p), separate.oid(p), "{p}");
+    }
+
+    // A split index needs its shared part: read through libgit2 (or a clear error).
+    git(dir, &["update-index", "--split-index"]);
+    assert!(dircache::read(&dir.join(".git/index")).is_none());
+    let result = open(dir).collect(&Selection::Staged, &Limits::default());
+    match result {
+        Ok(set) => assert_eq!(names(&set), ["ns1/r1/f.yaml"]),
+        Err(e) => assert!(e.to_string().contains("index"), "{e}"),
+    }
+}

@@ -17,6 +17,8 @@ pub struct TreeView {
     paths: Vec<String>,
     /// Regular files: (index into `paths`, blob id), sorted by path for binary search.
     blobs: Vec<(usize, Oid)>,
+    /// The blob id of each of `paths`, if a regular file.
+    by_index: Vec<Option<Oid>>,
     opener: Opener,
     repo: Mutex<Option<Repository>>,
     cache: Mutex<HashMap<Oid, Option<Arc<Vec<u8>>>>>,
@@ -26,11 +28,16 @@ pub struct TreeView {
 impl TreeView {
     pub(crate) fn new(files: Files, opener: Opener) -> Self {
         let Files { paths, mut blobs } = files;
+        let mut by_index = vec![None; paths.len()];
+        for &(i, oid) in &blobs {
+            by_index[i] = Some(oid);
+        }
         // Index and tree order are nearly sorted already, which the stable sort exploits.
         blobs.sort_by(|a, b| paths[a.0].cmp(&paths[b.0]));
         TreeView {
             paths,
             blobs,
+            by_index,
             opener,
             repo: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
@@ -125,27 +132,33 @@ impl RepoView for TreeView {
     fn memo_blobs(
         &self,
         name: &str,
-        items: &[(&str, u8)],
+        items: &[(usize, u8)],
         f: &(dyn Fn(usize, &[u8]) -> Vec<u8> + Sync),
     ) -> Vec<(usize, Vec<u8>)> {
         let file = self
             .git_dir()
             .map(|d| d.join("gitops-guard").join(format!("{name}.cache")));
         let mut known = file.as_deref().map(memo::load).unwrap_or_default();
-        let mut out = Vec::with_capacity(items.len());
+        let mut out = Vec::new();
         let mut todo = Vec::new();
         let mut keys = Vec::with_capacity(items.len());
-        for (i, (path, tag)) in items.iter().enumerate() {
-            let Some(oid) = self.oid(path) else { continue };
-            let key = (oid, *tag);
+        for (i, &(path, tag)) in items.iter().enumerate() {
+            let Some(oid) = self.by_index.get(path).copied().flatten() else {
+                continue;
+            };
+            let key = (oid, tag);
             keys.push(key);
             match known.get(&key) {
+                Some(value) if value.is_empty() => {}
                 Some(value) => out.push((i, value.clone())),
                 None => todo.push(i),
             }
         }
         if !todo.is_empty() {
-            let paths: Vec<&str> = todo.iter().map(|&i| items[i].0).collect();
+            let paths: Vec<&str> = todo
+                .iter()
+                .map(|&i| self.paths[items[i].0].as_str())
+                .collect();
             let fresh = Mutex::new(Vec::new());
             self.for_each_blob(&paths, &|j, bytes| {
                 let i = todo[j];
@@ -156,11 +169,11 @@ impl RepoView for TreeView {
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             for (i, value) in &fresh {
-                if let Some(oid) = self.oid(items[*i].0) {
+                if let Some(oid) = self.by_index.get(items[*i].0).copied().flatten() {
                     known.insert((oid, items[*i].1), value.clone());
                 }
             }
-            out.extend(fresh);
+            out.extend(fresh.into_iter().filter(|(_, v)| !v.is_empty()));
             if let Some(file) = &file {
                 memo::save(file, &keys, &known);
             }
@@ -185,12 +198,38 @@ impl TreeView {
 mod memo {
     use git2::Oid;
     use std::collections::HashMap;
+    use std::hash::{BuildHasherDefault, Hasher};
     use std::path::Path;
 
     const MAGIC: &[u8] = b"GGMEMO1\n";
 
-    pub(super) fn load(file: &Path) -> HashMap<(Oid, u8), Vec<u8>> {
-        let mut map = HashMap::new();
+    /// Keys are blob ids, uniformly random already: their first bytes are a good hash, and
+    /// SipHash over 20 bytes for every file of the repository showed in the profile.
+    #[derive(Default)]
+    pub(super) struct IdHasher(u64);
+
+    impl Hasher for IdHasher {
+        fn write(&mut self, bytes: &[u8]) {
+            let mut word = [0u8; 8];
+            let n = bytes.len().min(8);
+            word[..n].copy_from_slice(&bytes[..n]);
+            self.0 = self.0.rotate_left(8) ^ u64::from_le_bytes(word);
+        }
+        fn write_u8(&mut self, b: u8) {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+        fn write_usize(&mut self, n: usize) {
+            self.0 = self.0.rotate_left(8) ^ n as u64;
+        }
+        fn finish(&self) -> u64 {
+            self.0
+        }
+    }
+
+    pub(super) type Map = HashMap<(Oid, u8), Vec<u8>, BuildHasherDefault<IdHasher>>;
+
+    pub(super) fn load(file: &Path) -> Map {
+        let mut map = Map::default();
         let Ok(bytes) = std::fs::read(file) else {
             return map;
         };
@@ -218,7 +257,7 @@ mod memo {
         map
     }
 
-    pub(super) fn save(file: &Path, keys: &[(Oid, u8)], known: &HashMap<(Oid, u8), Vec<u8>>) {
+    pub(super) fn save(file: &Path, keys: &[(Oid, u8)], known: &Map) {
         let mut out = MAGIC.to_vec();
         for key in keys {
             let Some(value) = known.get(key) else {
