@@ -1387,3 +1387,140 @@ fn cache_tree_is_used_and_split_or_sparse_indexes_fall_back() {
         Err(e) => assert!(e.to_string().contains("index"), "{e}"),
     }
 }
+
+#[test]
+fn git_crypt_attributes_match_git_check_attr() {
+    let repo = init();
+    let dir = repo.path();
+    write(
+        dir,
+        ".gitattributes",
+        "# secrets\n\
+         [attr]crypt filter=git-crypt diff=git-crypt\n\
+         [attr]nested crypt -text\n\
+         *.key filter=git-crypt\n\
+         secret/** filter=git-crypt diff=git-crypt\n\
+         secret/public.yaml !filter\n\
+         /top.yaml crypt\n\
+         deep/**/x.yaml nested\n\
+         a/*.enc filter=git-crypt\n\
+         folder/ filter=git-crypt\n\
+         *.txt filter=lfs\n\
+         !neg.key -filter\n\
+         mid/*/y.yaml filter=git-crypt\n\
+         *.{a,b} filter=git-crypt\n\
+         [ab].sec filter=git-crypt\n\
+         last.key -filter\n",
+    );
+    write(
+        dir,
+        "sub/.gitattributes",
+        "*.yaml filter=git-crypt\nplain.yaml -filter\n[attr]ignored filter=git-crypt\nx.ign ignored\n",
+    );
+    write(dir, ".git/info/attributes", "override.key -filter\n");
+    let paths = [
+        "a.key",
+        "x/y/b.key",
+        "last.key",
+        "neg.key",
+        "override.key",
+        "secret/s.yaml",
+        "secret/deeper/s.yaml",
+        "secret/public.yaml",
+        "top.yaml",
+        "x/top.yaml",
+        "deep/x.yaml",
+        "deep/1/2/x.yaml",
+        "a/f.enc",
+        "a/b/f.enc",
+        "folder/f.yaml",
+        "n.txt",
+        "mid/m/y.yaml",
+        "mid/y.yaml",
+        "f.{a,b}",
+        "f.a",
+        "a.sec",
+        "c.sec",
+        "sub/s.yaml",
+        "sub/plain.yaml",
+        "sub/x.ign",
+        "sub/d/s.yaml",
+        "other.yaml",
+    ];
+    for p in paths {
+        write(dir, p, "k: v\n");
+    }
+    git(dir, &["add", "-A"]);
+    let mut cmd = git_cmd(dir);
+    cmd.args(["check-attr", "--cached", "-z", "filter", "--"])
+        .args(paths);
+    let out = cmd.output().expect("check-attr");
+    let fields: Vec<&[u8]> = out.stdout.split(|&b| b == 0).collect();
+    let expected: Vec<(String, bool)> = fields
+        .chunks_exact(3)
+        .map(|f| {
+            (
+                String::from_utf8_lossy(f[0]).into_owned(),
+                f[2] == b"git-crypt",
+            )
+        })
+        .collect();
+    assert_eq!(expected.len(), paths.len());
+    let r = git2::Repository::open(dir).expect("open");
+    let index = dircache::read(&dir.join(".git/index")).expect("read");
+    let staged: Vec<(&[u8], git2::Oid)> = index
+        .rows
+        .iter()
+        .filter(|r| r.path.ends_with(b".gitattributes"))
+        .map(|r| (r.path.as_slice(), r.oid))
+        .collect();
+    let attrs = attributes::GitCryptAttrs::load(&r, &staged)
+        .expect("handled without libgit2")
+        .expect("some line sets filter");
+    let ours: Vec<(String, bool)> = paths
+        .iter()
+        .map(|p| (p.to_string(), attrs.is_git_crypt(p.as_bytes())))
+        .collect();
+    assert_eq!(ours, expected);
+    assert!(
+        expected.iter().filter(|(_, c)| *c).count() >= 10,
+        "{expected:?}"
+    );
+
+    // The whole collection marks the same paths.
+    let set = collect(dir, Selection::All);
+    let marked: Vec<(String, bool)> = set
+        .candidates
+        .iter()
+        .filter(|c| paths.contains(&c.path.as_str()))
+        .map(|c| (c.path.clone(), c.expects_git_crypt))
+        .collect();
+    let mut sorted = expected.clone();
+    sorted.sort();
+    assert_eq!(marked, sorted);
+}
+
+#[test]
+fn quoted_attribute_patterns_are_left_to_libgit2() {
+    let repo = init();
+    let dir = repo.path();
+    write(dir, ".gitattributes", "\"a b.key\" filter=git-crypt\n");
+    write(dir, "a b.key", "k: v\n");
+    write(dir, "c.key", "k: v\n");
+    git(dir, &["add", "-A"]);
+    let r = git2::Repository::open(dir).expect("open");
+    let oid = r
+        .index()
+        .expect("index")
+        .get_path(Path::new(".gitattributes"), 0)
+        .expect("entry")
+        .id;
+    assert!(attributes::GitCryptAttrs::load(&r, &[(b".gitattributes".as_slice(), oid)]).is_err());
+    let set = collect(dir, Selection::All);
+    let marked: Vec<(&str, bool)> = set
+        .candidates
+        .iter()
+        .map(|c| (c.path.as_str(), c.expects_git_crypt))
+        .collect();
+    assert!(marked.contains(&("c.key", false)), "{marked:?}");
+}
