@@ -143,16 +143,20 @@ impl Repo {
     }
 
     /// [`Repo::collect`] (or, with `defer`, [`Repo::collect_deferred`]) and [`Repo::view`]
-    /// together, reading the index once.
+    /// together, reading the index once. For index selections the paths of
+    /// [`ScanSet::all_paths`] move into the view (`view.paths()`), rather than being copied.
     pub fn collect_and_view(
         &self,
         sel: &Selection,
         limits: &Limits,
         defer: bool,
     ) -> Result<(ScanSet, TreeView), SourceError> {
-        let (set, files) = self.collect_files(sel, limits, defer)?;
+        let (mut set, files) = self.collect_files(sel, limits, defer)?;
         let view = match files {
-            Some(files) => TreeView::new(files, self.opener.clone()),
+            Some(mut files) => {
+                files.paths = std::mem::take(&mut set.all_paths);
+                TreeView::new(files, self.opener.clone())
+            }
             None => self.view(sel)?,
         };
         Ok((set, view))
@@ -167,7 +171,8 @@ impl Repo {
         Ok(self.collect_files(sel, limits, defer)?.0)
     }
 
-    /// The selection, and for index selections the files of the index for a view.
+    /// The selection, and for index selections the blobs of the index for a view (whose
+    /// paths are `all_paths`).
     fn collect_files(
         &self,
         sel: &Selection,
@@ -376,7 +381,6 @@ impl Repo {
             }
             out.all_paths.push(into_string_lossy(entry.path));
         }
-        files.paths.clone_from(&out.all_paths);
         self.mark_git_crypt(&attributes, &mut entries);
         read::read_entries(&self.repo, &self.opener, entries, limits, defer, &mut out);
         Ok((out, files))

@@ -1524,3 +1524,66 @@ fn quoted_attribute_patterns_are_left_to_libgit2() {
         .collect();
     assert!(marked.contains(&("c.key", false)), "{marked:?}");
 }
+
+#[test]
+fn blob_memo_appends_new_results_and_rewrites_a_damaged_file() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let repo = init();
+    let dir = repo.path();
+    for i in 0..20 {
+        write(dir, format!("f{i:02}.yaml"), format!("n: {i}\n"));
+    }
+    git(dir, &["add", "-A"]);
+    let memo_file = dir.join(".git/gitops-guard/t.cache");
+    // `f` depends on the content only; count how often it runs.
+    let run = |expected_calls: usize| {
+        let view = open(dir).view(&Selection::All).expect("view");
+        let items: Vec<(usize, u8)> = (0..view.paths().len()).map(|i| (i, 0)).collect();
+        let calls = AtomicUsize::new(0);
+        let out = view.memo_blobs("t", &items, &|_, bytes| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            bytes.to_vec()
+        });
+        assert_eq!(calls.load(Ordering::Relaxed), expected_calls);
+        // Every result is there, from the memo or fresh, in order.
+        let texts: Vec<String> = out
+            .iter()
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        let want: Vec<String> = view
+            .paths()
+            .iter()
+            .map(|p| {
+                String::from_utf8_lossy(&std::fs::read(dir.join(p)).expect("read")).into_owned()
+            })
+            .collect();
+        assert_eq!(texts, want);
+    };
+    run(20);
+    let first = std::fs::metadata(&memo_file).expect("memo").len();
+    run(0);
+    assert_eq!(std::fs::metadata(&memo_file).expect("memo").len(), first);
+    // One changed file: one call, and the file grows by one record (appended).
+    write(dir, "f03.yaml", "n: changed\n");
+    git(dir, &["add", "-A"]);
+    run(1);
+    let grown = std::fs::metadata(&memo_file).expect("memo").len();
+    assert!(grown > first && grown < first + 64, "{first} -> {grown}");
+    run(0);
+    // A torn last record (a crash mid-append): what parsed is used, the rest recomputed, and
+    // the file rewritten whole.
+    let bytes = std::fs::read(&memo_file).expect("memo");
+    std::fs::write(&memo_file, &bytes[..bytes.len() - 3]).expect("truncate");
+    run(1);
+    run(0);
+    let rewritten = std::fs::read(&memo_file).expect("memo");
+    assert!(
+        rewritten.len() <= grown as usize,
+        "{} > {grown}",
+        rewritten.len()
+    );
+    // Garbage is ignored and replaced.
+    std::fs::write(&memo_file, b"not a memo").expect("garbage");
+    run(20);
+    run(0);
+}

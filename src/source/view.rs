@@ -138,7 +138,7 @@ impl RepoView for TreeView {
         let file = self
             .git_dir()
             .map(|d| d.join("gitops-guard").join(format!("{name}.cache")));
-        let mut known = file.as_deref().map(memo::load).unwrap_or_default();
+        let (mut known, loaded) = file.as_deref().map(memo::load).unwrap_or_default();
         let mut out = Vec::new();
         let mut todo = Vec::new();
         let mut keys = Vec::with_capacity(items.len());
@@ -168,14 +168,24 @@ impl RepoView for TreeView {
             let fresh = fresh
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut new_keys = Vec::with_capacity(fresh.len());
             for (i, value) in &fresh {
                 if let Some(oid) = self.by_index.get(items[*i].0).copied().flatten() {
                     known.insert((oid, items[*i].1), value.clone());
+                    new_keys.push((oid, items[*i].1));
                 }
             }
             out.extend(fresh.into_iter().filter(|(_, v)| !v.is_empty()));
             if let Some(file) = &file {
-                memo::save(file, &keys, &known);
+                // An everyday commit adds a few records: append them. Rewrite with this tree's
+                // entries only when the file is damaged or mostly stale, so it stays about as
+                // large as the tree.
+                let stale = loaded.records > 2 * keys.len() + 1024;
+                if loaded.clean && loaded.records > 0 && !stale {
+                    memo::append(file, &new_keys, &known);
+                } else {
+                    memo::save(file, &keys, &known);
+                }
             }
         }
         out.sort_by_key(|(i, _)| *i);
@@ -228,13 +238,23 @@ mod memo {
 
     pub(super) type Map = HashMap<(Oid, u8), Vec<u8>, BuildHasherDefault<IdHasher>>;
 
-    pub(super) fn load(file: &Path) -> Map {
+    /// What [`load`] found besides the values.
+    #[derive(Default)]
+    pub(super) struct Loaded {
+        /// Records read (duplicates included).
+        pub records: usize,
+        /// The file ended exactly after its last record, so records can be appended.
+        pub clean: bool,
+    }
+
+    pub(super) fn load(file: &Path) -> (Map, Loaded) {
         let mut map = Map::default();
+        let mut loaded = Loaded::default();
         let Ok(bytes) = std::fs::read(file) else {
-            return map;
+            return (map, loaded);
         };
         let Some(mut rest) = bytes.strip_prefix(MAGIC) else {
-            return map;
+            return (map, loaded);
         };
         // A truncated or foreign file yields what parsed so far: values are only ever
         // looked up by the id of the content they were computed from.
@@ -252,26 +272,47 @@ mod memo {
                 break;
             };
             map.insert((oid, tag), value.to_vec());
+            loaded.records += 1;
             rest = &tail[4 + len..];
         }
-        map
+        loaded.clean = rest.is_empty();
+        (map, loaded)
+    }
+
+    fn encode(out: &mut Vec<u8>, key: &(Oid, u8), value: &[u8]) {
+        let Ok(len) = u32::try_from(value.len()) else {
+            return;
+        };
+        let oid = key.0.as_bytes();
+        out.push(oid.len() as u8);
+        out.extend_from_slice(oid);
+        out.push(key.1);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(value);
+    }
+
+    /// Appends the records of `keys` in one write (best effort). A crash can leave a partial
+    /// last record: the next [`load`] stops there, reports the file unclean, and it is
+    /// rewritten.
+    pub(super) fn append(file: &Path, keys: &[(Oid, u8)], known: &Map) {
+        use std::io::Write;
+        let mut out = Vec::new();
+        for key in keys {
+            if let Some(value) = known.get(key) {
+                encode(&mut out, key, value);
+            }
+        }
+        if let Ok(mut f) = std::fs::OpenOptions::new().append(true).open(file) {
+            let _ = f.write_all(&out);
+        }
     }
 
     pub(super) fn save(file: &Path, keys: &[(Oid, u8)], known: &Map) {
         let mut out = MAGIC.to_vec();
         for key in keys {
-            let Some(value) = known.get(key) else {
-                continue;
-            };
-            let Ok(len) = u32::try_from(value.len()) else {
-                continue;
-            };
-            let oid = key.0.as_bytes();
-            out.push(oid.len() as u8);
-            out.extend_from_slice(oid);
-            out.push(key.1);
-            out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(value);
+            if let Some(value) = known.get(key) {
+                encode(&mut out, key, value);
+            }
         }
         let Some(dir) = file.parent() else { return };
         if std::fs::create_dir_all(dir).is_err() {
