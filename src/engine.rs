@@ -9,10 +9,12 @@ use crate::config::Settings;
 use crate::finding::{Finding, LineIndex, Severity};
 use crate::manifest::{self, Document, ParseOptions};
 use crate::rules::{self, Ctx, File, FileKind, RepoView, Rule};
-use crate::source::{Read, ReadError, ScanSet, SkipReason, Skipped};
+use crate::source::{Candidate, Origin, Pending, Read, ReadError, ScanSet, SkipReason, Skipped};
 use crate::suppress::{self, Suppression};
 use rayon::prelude::*;
 use std::ops::Range;
+
+mod crds;
 
 /// The findings of one file, and its text with secret values masked.
 #[derive(Debug)]
@@ -61,38 +63,71 @@ impl Outcome {
 
 /// Scans a whole selection. `serial` forces one thread (used to prove parallel == serial).
 pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool) -> Outcome {
+    scan_in(set, settings, repo, serial, None)
+}
+
+/// [`scan`]; `provisional` forces the CRD mode (see `crds`) instead of choosing by size.
+fn scan_in(
+    set: ScanSet,
+    settings: &Settings,
+    repo: &dyn RepoView,
+    serial: bool,
+    provisional: Option<bool>,
+) -> Outcome {
     // Built only when a layout rule is on and a layout applies; lazy inside.
-    let layout = crate::layout::LayoutIndex::for_run(settings, repo);
-    let ctx = Ctx {
-        settings,
-        repo,
-        layout: layout.as_ref(),
-    };
+    let mut layout = crate::layout::LayoutIndex::for_run(settings, repo);
     let mut errors = set.errors;
     let mut read_skips = set.skipped;
-    let candidates: Vec<_> = set
+    let mut candidates: Vec<_> = set
         .candidates
         .into_iter()
         .filter(|c| !settings.is_excluded(&c.path))
         .collect();
-    let mut files_scanned = candidates.len();
-    let work = |c: &crate::source::Candidate| {
-        let mut result = scan_file(&c.path, &c.bytes, &ctx);
-        if let crate::source::Origin::Commit(id) = &c.origin {
-            result.commit = Some(id.clone());
-        }
-        if c.expects_git_crypt {
-            plaintext_git_crypt(&mut result, settings);
-        }
-        result
-    };
-    let mut files: Vec<FileResult> = if serial {
-        candidates.iter().map(work).collect()
+    let mut pending = set.pending;
+    // A large scan of the index (a first import, `--all`) reads nearly every blob anyway:
+    // the CRDs among them are collected as they are scanned instead of being read a second
+    // time when the first custom resource asks for its scope (see `crds`).
+    let total = candidates.len() + pending.len();
+    let provisional = layout.is_some()
+        && provisional.unwrap_or(total > 64 && total * 4 >= repo.paths().len())
+        && candidates.iter().all(|c| c.origin == Origin::Index)
+        && pending.all_from_index();
+    let crds = crds::Collector::new(provisional);
+    let mut files = Vec::new();
+    let mut files_scanned = 0;
+    // Phase 0 scans the files that look like CRDs, so phase 1 knows their scopes.
+    let phases: Vec<(Vec<Candidate>, Pending)> = if provisional {
+        let first: Vec<Candidate>;
+        (first, candidates) = candidates
+            .into_iter()
+            .partition(|c| crds::crd_like(&c.path));
+        let first_pending = pending.split_off(|p| crds::crd_like(&String::from_utf8_lossy(p)));
+        vec![(first, first_pending), (candidates, pending)]
     } else {
-        candidates.par_iter().map(work).collect()
+        vec![(candidates, pending)]
     };
-    drop(candidates);
-    if !set.pending.is_empty() {
+    for (candidates, pending) in phases {
+        if let Some(l) = layout.as_mut()
+            && provisional
+        {
+            l.begin_provisional(crds.known());
+        }
+        let ctx = Ctx {
+            settings,
+            repo,
+            layout: layout.as_ref(),
+        };
+        let work = |c: &Candidate| crds.scan(c, &ctx);
+        files_scanned += candidates.len();
+        if serial {
+            files.extend(candidates.iter().map(work));
+        } else {
+            files.par_extend(candidates.par_iter().map(work));
+        }
+        drop(candidates);
+        if pending.is_empty() {
+            continue;
+        }
         // Read and scan each blob in one go, so its bytes are freed right after its scan.
         enum Item {
             File(FileResult),
@@ -100,7 +135,7 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
             Error(ReadError),
             Excluded,
         }
-        let items = set.pending.map(serial, |read| match read {
+        let items = pending.map(serial, |read| match read {
             Read::Scan(c) if settings.is_excluded(&c.path) => Item::Excluded,
             Read::Scan(c) => Item::File(work(&c)),
             Read::Skip(s) => Item::Skip(s),
@@ -117,9 +152,20 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
                 Item::Excluded => {}
             }
         }
-        // In path order, as `Repo::collect` leaves them (stable: pre-read skips stay first).
-        read_skips.sort_by(|a, b| a.path.cmp(&b.path));
     }
+    if let Some(l) = layout.as_mut()
+        && provisional
+    {
+        l.end_provisional();
+        let ctx = Ctx {
+            settings,
+            repo,
+            layout: Some(l),
+        };
+        crds.rescan_changed(&ctx, &mut files);
+    }
+    // In path order, as `Repo::collect` leaves them (stable: pre-read skips stay first).
+    read_skips.sort_by(|a, b| a.path.cmp(&b.path));
     let mut skipped = Vec::new();
     let mut too_large = Vec::new();
     for s in read_skips {
@@ -203,6 +249,16 @@ pub fn parse(path: &str, text: &str, kind: FileKind) -> Vec<Document> {
 
 /// Runs the rules over one file.
 pub fn scan_file(path: &str, bytes: &[u8], ctx: &Ctx) -> FileResult {
+    scan_file_with(path, bytes, ctx, &mut |_| {})
+}
+
+/// [`scan_file`], handing the parsed documents (if the file was parsed) to `on_docs`.
+fn scan_file_with(
+    path: &str,
+    bytes: &[u8],
+    ctx: &Ctx,
+    on_docs: &mut dyn FnMut(&[Document]),
+) -> FileResult {
     let kind = FileKind::of(path);
     let active: Vec<(&dyn Rule, Severity)> = rules::RULES
         .iter()
@@ -267,6 +323,9 @@ pub fn scan_file(path: &str, bytes: &[u8], ctx: &Ctx) -> FileResult {
     } else {
         Vec::new()
     };
+    if manifest && reads_docs {
+        on_docs(&docs);
+    }
     let file = File {
         path,
         text,

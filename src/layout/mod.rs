@@ -363,6 +363,10 @@ pub struct LayoutIndex<'a> {
     pub layout: Layout,
     repo: &'a dyn RepoView,
     crds: OnceLock<CrdScopes>,
+    /// During a large scan: the CRD scopes known so far, answered instead of `crds` (which
+    /// would read every blob of the repository a second time). Every answer is recorded per
+    /// thread, and the engine re-scans the few files whose answers the complete map changes.
+    provisional: Option<CrdScopes>,
     dirs: OnceLock<HashMap<String, BTreeSet<String>>>,
     case: OnceLock<HashMap<String, Vec<String>>>,
     /// How many case-collision questions were answered without `case`.
@@ -384,6 +388,7 @@ impl<'a> LayoutIndex<'a> {
             layout,
             repo,
             crds: OnceLock::new(),
+            provisional: None,
             dirs: OnceLock::new(),
             case: OnceLock::new(),
             case_queries: AtomicUsize::new(0),
@@ -394,10 +399,27 @@ impl<'a> LayoutIndex<'a> {
     /// The scope of (group, kind): built in, from the repository's CRDs, or `Cluster*`.
     pub fn kind_scope(&self, group: &str, kind: &str) -> Option<(KindScope, ScopeSource)> {
         scope::resolve(group, kind, || {
-            self.crd_scopes()
-                .get(&(group.to_string(), kind.to_string()))
-                .copied()
+            let key = (group.to_string(), kind.to_string());
+            match &self.provisional {
+                Some(known) => {
+                    let answer = known.get(&key).copied();
+                    ASKED.with(|a| a.borrow_mut().push((key, answer)));
+                    answer
+                }
+                None => self.crd_scopes().get(&key).copied(),
+            }
         })
+    }
+
+    /// Answers CRD scope questions from `known` until [`LayoutIndex::end_provisional`],
+    /// recording them ([`take_provisional_answers`]).
+    pub fn begin_provisional(&mut self, known: CrdScopes) {
+        self.provisional = Some(known);
+    }
+
+    /// Back to the complete map; returns the provisional one.
+    pub fn end_provisional(&mut self) -> Option<CrdScopes> {
+        self.provisional.take()
     }
 
     /// The scopes the repository's CRDs declare (`spec.scope`), read once.
@@ -409,14 +431,7 @@ impl<'a> LayoutIndex<'a> {
             let items: Vec<(usize, u8)> = paths
                 .iter()
                 .enumerate()
-                .filter_map(|(i, p)| match FileKind::of(p) {
-                    k @ (FileKind::Yaml | FileKind::Json) => Some((
-                        i,
-                        u8::from(k == FileKind::Json)
-                            | u8::from(crate::engine::is_chart_template(p)) << 1,
-                    )),
-                    _ => None,
-                })
+                .filter_map(|(i, p)| Some((i, crd_memo_tag(p)?)))
                 .collect();
             // Remembered by blob id (an everyday commit reads only its new blobs), read in
             // parallel otherwise; applied in path order, so a later duplicate wins.
@@ -565,6 +580,45 @@ fn lower_hash(p: &str) -> u64 {
         fnv(&mut p.bytes().map(|b| b.to_ascii_lowercase()))
     } else {
         fnv(&mut p.to_lowercase().bytes())
+    }
+}
+
+/// The CRD scope answers given on this thread since the last call (see
+/// [`LayoutIndex::begin_provisional`]).
+pub fn take_provisional_answers() -> Vec<ProvisionalAnswer> {
+    ASKED.with(|a| std::mem::take(&mut *a.borrow_mut()))
+}
+
+/// A (group, kind) asked during a provisional scan, and the scope it was given.
+pub type ProvisionalAnswer = ((String, String), Option<KindScope>);
+
+thread_local! {
+    static ASKED: std::cell::RefCell<Vec<ProvisionalAnswer>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The CRD scopes declared by already parsed documents.
+pub fn crd_scopes_in(docs: &[crate::manifest::Document]) -> Vec<((String, String), KindScope)> {
+    docs.iter()
+        .filter_map(|d| d.root.as_ref())
+        .flat_map(|root| objects(root).into_iter().filter_map(Object::of))
+        .filter_map(|obj| crd_scope(&obj))
+        .collect()
+}
+
+/// The memo value (`crd-scopes`) of one file's CRD scopes, as [`LayoutIndex::crd_scopes`]
+/// stores it; with [`crd_memo_tag`], what a scan can hand the view so the blob is not read
+/// again.
+pub fn encode_crd_scopes(scopes: &[((String, String), KindScope)]) -> Vec<u8> {
+    encode_scopes(scopes)
+}
+
+/// The memo tag of `path` for `crd-scopes`: how the path says to parse it.
+pub fn crd_memo_tag(path: &str) -> Option<u8> {
+    match FileKind::of(path) {
+        k @ (FileKind::Yaml | FileKind::Json) => Some(
+            u8::from(k == FileKind::Json) | u8::from(crate::engine::is_chart_template(path)) << 1,
+        ),
+        _ => None,
     }
 }
 

@@ -97,6 +97,10 @@ pub trait RepoView: Sync {
             }
         }
     }
+    /// Offers `value` as what `f` of [`RepoView::memo_blobs`] under `name` would compute for
+    /// the content at `path` with `tag`: a scan that read the file anyway saves the view
+    /// reading it again. The default ignores it.
+    fn remember(&self, _name: &str, _path: &str, _tag: u8, _value: Vec<u8>) {}
     /// `(i, f(i, content))` for each readable `paths()[items[i].0]`, in order of `i`; empty
     /// results may be left out. `f` must depend on nothing but the content and the tag
     /// `items[i].1` (e.g. how the path says to parse it): a view may then remember the results

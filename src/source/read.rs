@@ -82,6 +82,24 @@ impl Pending {
         self.entries.is_empty()
     }
 
+    /// Whether every entry is read from the index (not from commits of a range).
+    pub fn all_from_index(&self) -> bool {
+        self.entries.iter().all(|e| e.origin == Origin::Index)
+    }
+
+    /// Moves the entries whose raw path satisfies `pred` into a new `Pending` (order kept).
+    pub fn split_off(&mut self, pred: impl Fn(&[u8]) -> bool) -> Pending {
+        let (taken, kept) = std::mem::take(&mut self.entries)
+            .into_iter()
+            .partition(|e| pred(&e.raw_path));
+        self.entries = kept;
+        Pending {
+            entries: taken,
+            opener: self.opener.clone(),
+            limits: self.limits,
+        }
+    }
+
     /// Reads every blob and hands it to `f` as soon as it is read; the results come back in
     /// selection order. `serial` reads (and calls `f`) on the current thread only.
     pub fn map<T: Send>(self, serial: bool, f: impl Fn(Read) -> T + Sync + Send) -> Vec<T> {

@@ -22,6 +22,8 @@ pub struct TreeView {
     opener: Opener,
     repo: Mutex<Option<Repository>>,
     cache: Mutex<HashMap<Oid, Option<Arc<Vec<u8>>>>>,
+    /// Results offered by [`RepoView::remember`], by memo name.
+    seeded: Mutex<HashMap<String, memo::Map>>,
     limits: Limits,
 }
 
@@ -41,6 +43,7 @@ impl TreeView {
             opener,
             repo: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
+            seeded: Mutex::new(HashMap::new()),
             limits: Limits::default(),
         }
     }
@@ -129,6 +132,15 @@ impl RepoView for TreeView {
     /// Remembers results by (blob id, tag) in `<git common dir>/gitops-guard/<name>.cache`:
     /// content-addressed, so never stale; rewritten (atomically, best effort) only when new
     /// blobs were read, with the entries of this tree only, so it stays as large as the tree.
+    fn remember(&self, name: &str, path: &str, tag: u8, value: Vec<u8>) {
+        if let Some(oid) = self.oid(path) {
+            lock(&self.seeded)
+                .entry(name.to_string())
+                .or_default()
+                .insert((oid, tag), value);
+        }
+    }
+
     fn memo_blobs(
         &self,
         name: &str,
@@ -139,6 +151,16 @@ impl RepoView for TreeView {
             .git_dir()
             .map(|d| d.join("gitops-guard").join(format!("{name}.cache")));
         let (mut known, loaded) = file.as_deref().map(memo::load).unwrap_or_default();
+        // What a scan offered and the file does not hold yet is new: written below.
+        let mut new_keys = Vec::new();
+        if let Some(seeded) = lock(&self.seeded).remove(name) {
+            for (key, value) in seeded {
+                if let std::collections::hash_map::Entry::Vacant(slot) = known.entry(key) {
+                    slot.insert(value);
+                    new_keys.push(key);
+                }
+            }
+        }
         let mut out = Vec::new();
         let mut todo = Vec::new();
         let mut keys = Vec::with_capacity(items.len());
@@ -154,7 +176,7 @@ impl RepoView for TreeView {
                 None => todo.push(i),
             }
         }
-        if !todo.is_empty() {
+        if !todo.is_empty() || !new_keys.is_empty() {
             let paths: Vec<&str> = todo
                 .iter()
                 .map(|&i| self.paths[items[i].0].as_str())
@@ -168,7 +190,6 @@ impl RepoView for TreeView {
             let fresh = fresh
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut new_keys = Vec::with_capacity(fresh.len());
             for (i, value) in &fresh {
                 if let Some(oid) = self.by_index.get(items[*i].0).copied().flatten() {
                     known.insert((oid, items[*i].1), value.clone());
