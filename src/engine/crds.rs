@@ -17,8 +17,7 @@ use crate::source::{Candidate, Origin};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-/// The memo name the layout index reads CRD scopes under.
-const MEMO: &str = "crd-scopes";
+use crate::layout::CRD_MEMO as MEMO;
 
 /// Paths that hold CRDs by convention: the jx3 `customresourcedefinitions/` folder, a chart's
 /// `crds/`, `*-crd.yaml`. Only an ordering: files elsewhere are handled too, at the cost of a

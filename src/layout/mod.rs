@@ -358,6 +358,9 @@ pub fn judgeable(text: &str, docs: &[Document]) -> bool {
     })
 }
 
+/// The name of the memo (`.git/gitops-guard/<name>.cache`) of CRD scopes by blob.
+pub const CRD_MEMO: &str = "crd-scopes";
+
 /// The run-wide view the layout rules share (see the module docs).
 pub struct LayoutIndex<'a> {
     pub layout: Layout,
@@ -435,7 +438,7 @@ impl<'a> LayoutIndex<'a> {
                 .collect();
             // Remembered by blob id (an everyday commit reads only its new blobs), read in
             // parallel otherwise; applied in path order, so a later duplicate wins.
-            let found = self.repo.memo_blobs("crd-scopes", &items, &|i, bytes| {
+            let found = self.repo.memo_blobs(CRD_MEMO, &items, &|i, bytes| {
                 encode_scopes(&crd_scopes_of(&paths[items[i].0], bytes))
             });
             let mut map = CrdScopes::new();
