@@ -492,8 +492,11 @@ impl<'a> LayoutIndex<'a> {
             let non_ascii = self
                 .non_ascii
                 .get_or_init(|| (0..paths.len()).filter(|&i| !paths[i].is_ascii()).collect());
-            let mut found: Vec<usize> = (0..paths.len())
-                .filter(|&i| paths[i].len() == path.len() && paths[i].eq_ignore_ascii_case(path))
+            let mut found: Vec<usize> = paths
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.len() == path.len() && p.eq_ignore_ascii_case(path))
+                .map(|(i, _)| i)
                 .collect();
             if !non_ascii.is_empty() {
                 let lower = path.to_lowercase();

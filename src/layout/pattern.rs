@@ -17,10 +17,11 @@ enum Segment {
     Literal(String),
     /// One folder or file name matching a glob.
     Glob(GlobMatcher),
-    /// A glob that is `*` then literal text (`*`, `*.yaml`, `*.{yaml,yml}`): names ending
-    /// with one of these. Compiling a glob costs more than a whole everyday commit's scan of
-    /// one file, and the preset's patterns are nearly all of this form.
-    Suffix(Vec<String>),
+    /// A glob of literal text, `{a,b}` groups and at most one `*` per alternative (`*.yaml`,
+    /// `*.{yaml,yml}`, `LICENSE*`, `{a,b}.yaml`), as its alternatives. Compiling a glob costs
+    /// more than a whole everyday commit's scan of one file, and the preset's patterns are
+    /// all of this form.
+    Simple(Vec<Alt>),
     /// `{namespace}`: any one folder name, remembered as the namespace.
     Namespace,
     /// `**`: zero or more folders.
@@ -54,23 +55,75 @@ fn has_glob_chars(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
 
-/// The suffixes of a glob that is `*` followed by literal text, optionally ending in one
-/// `{a,b,...}` of literals; `None` for any other glob.
-fn simple_suffixes(glob: &str) -> Option<Vec<String>> {
-    let rest = glob.strip_prefix('*')?;
-    let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '\\' | '{' | '}' | ',');
-    let Some((lit, alts)) = rest.split_once('{') else {
-        return (!rest.contains(special)).then(|| vec![rest.to_string()]);
-    };
-    let alts = alts.strip_suffix('}')?;
-    if lit.contains(special) || alts.contains(['*', '?', '[', ']', '\\', '{', '}']) {
-        return None;
+/// One alternative of a [`Segment::Simple`]: `prefix`, then (if `suffix` is set) anything,
+/// then `suffix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Alt {
+    prefix: String,
+    suffix: Option<String>,
+}
+
+impl Alt {
+    fn matches(&self, name: &str) -> bool {
+        match &self.suffix {
+            None => name == self.prefix,
+            Some(suffix) => {
+                name.len() >= self.prefix.len() + suffix.len()
+                    && name.starts_with(self.prefix.as_str())
+                    && name.ends_with(suffix.as_str())
+            }
+        }
     }
-    let alts: Vec<&str> = alts.split(',').collect();
-    if alts.iter().any(|a| a.is_empty()) {
-        return None;
+}
+
+/// The alternatives of a glob made of literal text, `{a,b}` groups of literals (not nested)
+/// and `*`s, each alternative holding at most one `*`; `None` for any other glob.
+fn simple_alternatives(glob: &str) -> Option<Vec<Alt>> {
+    const MAX: usize = 64;
+    let mut alts = vec![String::new()];
+    let mut rest = glob;
+    while !rest.is_empty() {
+        if let Some(body) = rest.strip_prefix('{') {
+            let close = body.find('}')?;
+            let group = &body[..close];
+            if group.contains(['{', '*']) {
+                return None;
+            }
+            let options: Vec<&str> = group.split(',').collect();
+            if options.iter().any(|o| o.is_empty()) || alts.len() * options.len() > MAX {
+                return None;
+            }
+            alts = alts
+                .iter()
+                .flat_map(|a| options.iter().map(move |o| format!("{a}{o}")))
+                .collect();
+            rest = &body[close + 1..];
+        } else {
+            let n = rest.find('{').unwrap_or(rest.len());
+            for a in &mut alts {
+                a.push_str(&rest[..n]);
+            }
+            rest = &rest[n..];
+        }
     }
-    Some(alts.iter().map(|a| format!("{lit}{a}")).collect())
+    alts.into_iter()
+        .map(|a| {
+            if a.contains(['?', '[', ']', '\\', '}', ',']) {
+                return None;
+            }
+            match a.split_once('*') {
+                None => Some(Alt {
+                    prefix: a,
+                    suffix: None,
+                }),
+                Some((_, s)) if s.contains('*') => None,
+                Some((p, s)) => Some(Alt {
+                    prefix: p.to_string(),
+                    suffix: Some(s.to_string()),
+                }),
+            }
+        })
+        .collect()
 }
 
 impl Pattern {
@@ -107,7 +160,11 @@ impl Pattern {
                         "`{source}`: `{NAMESPACE_TOKEN}` must be a whole segment"
                     ));
                 }
-                s if let Some(suffixes) = simple_suffixes(s) => Segment::Suffix(suffixes),
+                s if has_glob_chars(s)
+                    && let Some(alts) = simple_alternatives(s) =>
+                {
+                    Segment::Simple(alts)
+                }
                 s if has_glob_chars(s) => Segment::Glob(
                     GlobBuilder::new(s)
                         .literal_separator(true)
@@ -126,7 +183,10 @@ impl Pattern {
         }
         if matches!(segments.last(), Some(Segment::AnyDepth)) {
             // `dir/**` would match the folder itself; say what is meant.
-            segments.push(Segment::Suffix(vec![String::new()]));
+            segments.push(Segment::Simple(vec![Alt {
+                prefix: String::new(),
+                suffix: Some(String::new()),
+            }]));
         }
         Ok(Pattern {
             source: source.to_string(),
@@ -157,7 +217,7 @@ impl Pattern {
             .filter_map(|s| match s {
                 Segment::Literal(_) => None,
                 Segment::AnyDepth => Some(true),
-                Segment::Glob(_) | Segment::Suffix(_) | Segment::Namespace => Some(false),
+                Segment::Glob(_) | Segment::Simple(_) | Segment::Namespace => Some(false),
             })
             .collect()
     }
@@ -187,7 +247,7 @@ impl Pattern {
                     Capture::Many(parts) => out.extend(parts.iter().cloned()),
                     Capture::One(_) => return None,
                 },
-                Segment::Glob(_) | Segment::Suffix(_) | Segment::Namespace => {
+                Segment::Glob(_) | Segment::Simple(_) | Segment::Namespace => {
                     match values.next()? {
                         Capture::One(v) => out.push(if i == last {
                             file_name.to_string()
@@ -230,7 +290,7 @@ fn match_from(segs: &[Segment], parts: &[&str], caps: &mut Captures) -> bool {
             let ok = match seg {
                 Segment::Literal(s) => s == part,
                 Segment::Glob(g) => g.is_match(part),
-                Segment::Suffix(v) => v.iter().any(|x| part.ends_with(x.as_str())),
+                Segment::Simple(alts) => alts.iter().any(|a| a.matches(part)),
                 Segment::Namespace => !part.is_empty(),
                 Segment::AnyDepth => false,
             };
@@ -353,21 +413,52 @@ mod tests {
             "x-crd.yaml",
             "",
             "A.YAML",
+            "LICENSE",
+            "LICENSE.md",
+            "xLICENSE",
+            "cluster",
+            "namespaces",
+            "clusters",
+            "install-config-cm.yaml",
+            "jx-meta-pipeline.yml",
+            "install-config-cm.json",
+            "ab",
         ];
-        for glob in ["*", "*.yaml", "*.{yaml,yml}", "*-crd.yaml", "*.{json}"] {
-            let suffixes = simple_suffixes(glob).expect(glob);
+        for glob in [
+            "*",
+            "*.yaml",
+            "*.{yaml,yml}",
+            "*-crd.yaml",
+            "*.{json}",
+            "LICENSE*",
+            "{cluster,customresourcedefinitions,namespaces}",
+            "{install-config-cm,jx-meta-pipeline}.{yaml,yml}",
+            "a*b",
+            "*a",
+            "{a,ab}*",
+        ] {
+            let alts = simple_alternatives(glob).expect(glob);
             let full = GlobBuilder::new(glob)
                 .literal_separator(true)
                 .build()
                 .expect(glob)
                 .compile_matcher();
             for name in names {
-                let simple = suffixes.iter().any(|x| name.ends_with(x.as_str()));
+                let simple = alts.iter().any(|a| a.matches(name));
                 assert_eq!(simple, full.is_match(name), "{glob} on {name:?}");
             }
         }
-        for other in ["a*", "*.y?ml", "*[ab]", "*.{a,}", "**", "*.{a,b}x", "*a*"] {
-            assert_eq!(simple_suffixes(other), None, "{other}");
+        for other in [
+            "*.y?ml",
+            "*[ab]",
+            "*.{a,}",
+            "**",
+            "*a*",
+            "{a,{b,c}}",
+            "{a*,b}",
+            "x}",
+        ] {
+            assert_eq!(simple_alternatives(other), None, "{other}");
         }
     }
 }

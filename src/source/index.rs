@@ -130,10 +130,10 @@ impl Repo {
         self.collect_with(sel, limits, false)
     }
 
-    /// Like [`Repo::collect`], but a large selection is left in [`ScanSet::pending`], to be
-    /// read while it is scanned ([`crate::engine::scan`]): memory stays bounded by the blobs
-    /// in flight instead of growing with the whole selection. Small selections are read now
-    /// (one handle, no thread hand-off), exactly as by `collect`.
+    /// Like [`Repo::collect`], but the selection is left in [`ScanSet::pending`], to be read
+    /// while it is scanned ([`crate::engine::scan`]): memory stays bounded by the blobs in
+    /// flight instead of growing with the whole selection, and each thread reads what it
+    /// scans. A single blob (or a single thread) is read now, exactly as by `collect`.
     pub fn collect_deferred(
         &self,
         sel: &Selection,

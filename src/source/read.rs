@@ -118,6 +118,31 @@ impl Pending {
                 .into_iter()
                 .map(|entry| f(read_via(&handle, entry, &limits)))
                 .collect()
+        } else if entries.len() < PARALLEL_MIN {
+            // An everyday commit: one chunk and one handle per thread, so each thread reads
+            // and scans its share.
+            let threads = rayon::current_num_threads();
+            let chunk_len = entries.len().div_ceil(threads);
+            let mut chunks: Vec<Vec<Entry>> = Vec::with_capacity(threads);
+            let mut rest = entries.into_iter();
+            loop {
+                let chunk: Vec<Entry> = rest.by_ref().take(chunk_len).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                chunks.push(chunk);
+            }
+            let per_chunk: Vec<Vec<T>> = chunks
+                .into_par_iter()
+                .map(|chunk| {
+                    let handle = open();
+                    chunk
+                        .into_iter()
+                        .map(|entry| f(read_via(&handle, entry, &limits)))
+                        .collect()
+                })
+                .collect();
+            per_chunk.into_iter().flatten().collect()
         } else {
             // `map_init` opens a handle per rayon job (a few per thread), not per blob:
             // `Repository` is `Send` but not `Sync`.
@@ -155,7 +180,9 @@ pub(crate) fn read_entries(
     out: &mut ScanSet,
 ) {
     let threads = rayon::current_num_threads();
-    if defer && entries.len() >= PARALLEL_MIN {
+    // Deferred, the engine reads each blob on the thread that scans it: a large selection
+    // never sits in memory at once, and a small one is read on both cores.
+    if defer && (entries.len() >= PARALLEL_MIN || (threads >= 2 && entries.len() >= 2)) {
         out.pending = Pending {
             entries,
             opener: Some(opener.clone()),

@@ -274,6 +274,8 @@ mod memo {
         let Ok(bytes) = std::fs::read(file) else {
             return (map, loaded);
         };
+        // A record takes 26 bytes or more: no rehashing while loading.
+        map.reserve(bytes.len() / 26);
         let Some(mut rest) = bytes.strip_prefix(MAGIC) else {
             return (map, loaded);
         };
