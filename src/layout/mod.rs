@@ -21,7 +21,7 @@ use pattern::{Captures, Pattern};
 use scope::{CrdScopes, KindScope, ScopeSource};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// The codes of the layout rules; the index is built only when one of them is on.
 pub const CODES: [&str; 4] = ["GG301", "GG302", "GG303", "GG304"];
@@ -91,6 +91,15 @@ pub enum Placement<'l> {
     Off,
 }
 
+/// A [`Placement`] by entry index, for [`Layout::classify`]'s cache.
+#[derive(Clone)]
+enum Cached {
+    Entry(usize, Captures),
+    Legacy(usize, Captures),
+    Allowed(Option<usize>),
+    Off,
+}
+
 /// A compiled layout.
 #[derive(Debug)]
 pub struct Layout {
@@ -101,6 +110,8 @@ pub struct Layout {
     pub jx3: bool,
     /// Whether paths are restricted at all (an empty allow-list allows everything).
     restricts_paths: bool,
+    /// Unique per compiled layout (the key of `classify`'s cache; an address can be reused).
+    id: u64,
 }
 
 /// The preset a repository looks like, from its index paths: `jx3` when it has
@@ -168,17 +179,51 @@ impl Layout {
             .map(|(i, f)| Ok((i, Pattern::new(&f.path)?, f.require.clone())))
             .collect::<Result<Vec<_>, String>>()?;
         let restricts_paths = !entries.is_empty() || !allow.is_empty();
+        static IDS: AtomicU64 = AtomicU64::new(0);
         Ok(Some(Layout {
             entries,
             allow,
             folders,
             jx3,
             restricts_paths,
+            id: IDS.fetch_add(1, Ordering::Relaxed),
         }))
     }
 
     /// Where `path` falls.
     pub fn classify(&self, path: &str) -> Placement<'_> {
+        // Every layout rule (and its `applies_in`) asks about the file being scanned, one
+        // after the other on one thread: remember the last answer.
+        thread_local! {
+            static LAST: std::cell::RefCell<Option<(u64, String, Cached)>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let me = self.id;
+        let hit = LAST.with(|l| match &*l.borrow() {
+            Some((who, p, cached)) if *who == me && p == path => Some(cached.clone()),
+            _ => None,
+        });
+        if let Some(cached) = hit {
+            return match cached {
+                Cached::Entry(i, caps) => Placement::Entry(&self.entries[i], caps),
+                Cached::Legacy(i, caps) => Placement::Legacy(&self.entries[i], caps),
+                Cached::Allowed(a) => Placement::Allowed(a),
+                Cached::Off => Placement::Off,
+            };
+        }
+        let placement = self.classify_uncached(path);
+        let index = |e: &Entry| self.entries.iter().position(|x| std::ptr::eq(x, e));
+        let cached = match &placement {
+            Placement::Entry(e, caps) => index(e).map(|i| Cached::Entry(i, caps.clone())),
+            Placement::Legacy(e, caps) => index(e).map(|i| Cached::Legacy(i, caps.clone())),
+            Placement::Allowed(a) => Some(Cached::Allowed(*a)),
+            Placement::Off => Some(Cached::Off),
+        };
+        LAST.with(|l| *l.borrow_mut() = cached.map(|c| (me, path.to_string(), c)));
+        placement
+    }
+
+    fn classify_uncached(&self, path: &str) -> Placement<'_> {
         for e in self.entries.iter().filter(|e| e.legacy.is_none()) {
             if let Some(caps) = e.pattern.matches(path) {
                 return Placement::Entry(e, caps);

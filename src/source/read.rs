@@ -119,30 +119,36 @@ impl Pending {
                 .map(|entry| f(read_via(&handle, entry, &limits)))
                 .collect()
         } else if entries.len() < PARALLEL_MIN {
-            // An everyday commit: one chunk and one handle per thread, so each thread reads
-            // and scans its share.
-            let threads = rayon::current_num_threads();
-            let chunk_len = entries.len().div_ceil(threads);
-            let mut chunks: Vec<Vec<Entry>> = Vec::with_capacity(threads);
-            let mut rest = entries.into_iter();
-            loop {
-                let chunk: Vec<Entry> = rest.by_ref().take(chunk_len).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                chunks.push(chunk);
-            }
-            let per_chunk: Vec<Vec<T>> = chunks
+            // An everyday commit: one handle per thread, each thread taking the next blob as
+            // it finishes one (blob sizes vary a lot; a fixed split leaves a core idle).
+            let threads = rayon::current_num_threads().min(entries.len());
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let slots: Vec<std::sync::Mutex<Option<Entry>>> = entries
+                .into_iter()
+                .map(|e| std::sync::Mutex::new(Some(e)))
+                .collect();
+            let per_thread: Vec<Vec<(usize, T)>> = (0..threads)
                 .into_par_iter()
-                .map(|chunk| {
+                .map(|_| {
                     let handle = open();
-                    chunk
-                        .into_iter()
-                        .map(|entry| f(read_via(&handle, entry, &limits)))
-                        .collect()
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = slots.get(i) else { break };
+                        let entry = slot
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .take();
+                        if let Some(entry) = entry {
+                            out.push((i, f(read_via(&handle, entry, &limits))));
+                        }
+                    }
+                    out
                 })
                 .collect();
-            per_chunk.into_iter().flatten().collect()
+            let mut all: Vec<(usize, T)> = per_thread.into_iter().flatten().collect();
+            all.sort_by_key(|(i, _)| *i);
+            all.into_iter().map(|(_, t)| t).collect()
         } else {
             // `map_init` opens a handle per rayon job (a few per thread), not per blob:
             // `Repository` is `Send` but not `Sync`.
