@@ -17,6 +17,13 @@ mod tests;
 mod view;
 
 pub use classify::classify_content;
+
+/// The entries (path, merge stage) the index-file reader finds in `bytes`, or `None` when it
+/// leaves the file to libgit2: for the fuzz target, which checks it never panics.
+#[doc(hidden)]
+pub fn parse_index_file(bytes: &[u8]) -> Option<Vec<(Vec<u8>, u16)>> {
+    dircache::parse(bytes).map(|f| f.rows.into_iter().map(|r| (r.path, r.stage)).collect())
+}
 pub use index::Repo;
 pub use read::{Pending, Read};
 pub use view::TreeView;
