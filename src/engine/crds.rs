@@ -39,15 +39,18 @@ type Scopes = Vec<((String, String), KindScope)>;
 /// Collects CRD scopes and the questions asked while a scan runs (when `on`).
 pub(super) struct Collector {
     on: bool,
+    /// Leave parse trees unfreed (see `scan_file_with`).
+    leak_docs: bool,
     /// CRD scopes declared by scanned files, by path.
     found: Mutex<Vec<(String, Scopes)>>,
     asked: Mutex<Vec<Asked>>,
 }
 
 impl Collector {
-    pub(super) fn new(on: bool) -> Self {
+    pub(super) fn new(on: bool, leak_docs: bool) -> Self {
         Collector {
             on,
+            leak_docs,
             found: Mutex::new(Vec::new()),
             asked: Mutex::new(Vec::new()),
         }
@@ -72,7 +75,7 @@ impl Collector {
                 self.offer(ctx, &c.path, &c.bytes, docs);
             }
         };
-        let mut result = scan_file_with(&c.path, &c.bytes, ctx, &mut on_docs);
+        let mut result = scan_file_with(&c.path, &c.bytes, ctx, &mut on_docs, self.leak_docs);
         if let Origin::Commit(id) = &c.origin {
             result.commit = Some(id.clone());
         }

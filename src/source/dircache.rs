@@ -66,7 +66,18 @@ impl CacheTree {
 /// Reads the index file at `path`; `None` for anything this reader does not handle (see the
 /// module docs), including a missing file. Never panics on any input.
 pub(crate) fn read(path: &std::path::Path) -> Option<IndexFile> {
-    parse(&std::fs::read(path).ok()?)
+    let file = std::fs::File::open(path).ok()?;
+    // Mapped, as git does: copying the file into a fresh buffer cost as much as parsing it
+    // (a 5,000-entry index is ~700 KB). Safe in practice: git never rewrites an index in
+    // place (it writes `index.lock` and renames it over), so the mapped file stays as it
+    // was; an empty file cannot be mapped and is read normally.
+    if file.metadata().ok()?.len() == 0 {
+        return parse(&[]);
+    }
+    // SAFETY: read-only mapping of a file nothing modifies in place (see above); the bytes
+    // are only read through `parse`, which checks every offset.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    parse(&map)
 }
 
 /// Parses index file bytes; `None` when unsupported or malformed.
