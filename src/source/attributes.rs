@@ -59,13 +59,14 @@ impl GitCryptAttrs {
         repo: &Repository,
         staged: &[(&[u8], Oid)],
     ) -> Result<Option<GitCryptAttrs>, ()> {
-        let ignore_case = repo
-            .config()
-            .and_then(|c| c.get_bool("core.ignorecase"))
+        let config = repo.config().ok();
+        let ignore_case = config
+            .as_ref()
+            .and_then(|c| c.get_bool("core.ignorecase").ok())
             .unwrap_or(false);
         let info_path = repo.commondir().join("info").join("attributes");
         let mut outer_paths = Vec::new();
-        if let Some(global) = global_file(repo) {
+        if let Some(global) = global_file(config.as_ref()) {
             outer_paths.push(global);
         }
         outer_paths.push(PathBuf::from("/etc/gitattributes"));
@@ -278,11 +279,8 @@ fn bytes_path(bytes: &[u8]) -> Option<&Path> {
 }
 
 /// `core.attributesFile`, or the XDG default, as git finds it.
-fn global_file(repo: &Repository) -> Option<PathBuf> {
-    if let Ok(p) = repo
-        .config()
-        .and_then(|c| c.get_path("core.attributesFile"))
-    {
+fn global_file(config: Option<&git2::Config>) -> Option<PathBuf> {
+    if let Some(p) = config.and_then(|c| c.get_path("core.attributesFile").ok()) {
         return Some(p);
     }
     let xdg = std::env::var_os("XDG_CONFIG_HOME")
