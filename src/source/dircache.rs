@@ -272,7 +272,7 @@ pub(crate) fn changed_rows(
     cache: Option<&CacheTree>,
 ) -> Result<Vec<bool>, git2::Error> {
     let mut out = vec![false; rows.len()];
-    walk(repo, Some(head), cache, rows, 0..rows.len(), 0, &mut out)?;
+    walk(repo, Some(head), cache, rows, 0..rows.len(), 0, 0, &mut out)?;
     // `git add -N` entries are left out of trees (so they can sit in a valid folder): they
     // always count as new, and are then skipped with their reason.
     for (row, changed) in rows.iter().zip(&mut out) {
@@ -283,8 +283,14 @@ pub(crate) fn changed_rows(
     Ok(out)
 }
 
+/// Folders nested deeper than this are not walked: their rows all count as changed (and are
+/// scanned), so a hostile index cannot exhaust the stack.
+const MAX_DEPTH: usize = 1024;
+
 /// Compares the rows in `range` (all below the folder whose path ends at byte `prefix` of
-/// each path) with `tree`, that folder in HEAD (`None`: not a folder in HEAD).
+/// each path, `depth` folders deep) with `tree`, that folder in HEAD (`None`: not a folder in
+/// HEAD).
+#[allow(clippy::too_many_arguments)]
 fn walk(
     repo: &Repository,
     tree: Option<&Tree<'_>>,
@@ -292,8 +298,15 @@ fn walk(
     rows: &[Row],
     range: Range<usize>,
     prefix: usize,
+    depth: usize,
     out: &mut [bool],
 ) -> Result<(), git2::Error> {
+    if depth > MAX_DEPTH {
+        for i in range {
+            out[i] = rows[i].stage == 0;
+        }
+        return Ok(());
+    }
     let unchanged = match (tree, cache) {
         (Some(t), Some(c)) => c.oid == Some(t.id()),
         _ => false,
@@ -341,6 +354,7 @@ fn walk(
                     rows,
                     i..j,
                     sub_prefix,
+                    depth + 1,
                     out,
                 )?;
                 i = j;

@@ -155,7 +155,7 @@ impl Repo {
         let view = match files {
             Some(mut files) => {
                 files.paths = std::mem::take(&mut set.all_paths);
-                TreeView::new(files, self.opener.clone())
+                TreeView::new(files, self.opener.clone()).with_limits(*limits)
             }
             None => self.view(sel)?,
         };

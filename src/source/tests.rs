@@ -1587,3 +1587,31 @@ fn blob_memo_appends_new_results_and_rewrites_a_damaged_file() {
     run(20);
     run(0);
 }
+
+#[test]
+fn very_deep_folders_are_scanned_rather_than_walked() {
+    // A hostile index must not exhaust the stack: past 1,024 folders the diff stops walking
+    // and counts the rows as changed (they are scanned, never silently skipped).
+    let repo = init();
+    let dir = repo.path();
+    let deep = format!("{}f.yaml", "d/".repeat(1030));
+    write(dir, &deep, CONFIGMAP);
+    write(dir, "top.yaml", CONFIGMAP);
+    commit_all(dir, "base");
+    write(dir, "top.yaml", SECRET);
+    git(dir, &["add", "top.yaml"]);
+    let r = git2::Repository::open(dir).expect("open");
+    let index = dircache::read(&dir.join(".git/index")).expect("read");
+    let head = r.head().and_then(|h| h.peel_to_tree()).expect("head");
+    let changed = dircache::changed_rows(&r, &head, &index.rows, None).expect("diff");
+    let marked: Vec<String> = index
+        .rows
+        .iter()
+        .zip(changed)
+        .filter(|(_, c)| *c)
+        .map(|(r, _)| String::from_utf8_lossy(&r.path).into_owned())
+        .collect();
+    assert_eq!(marked, [deep.clone(), "top.yaml".to_string()]);
+    // With the cache-tree the deep folder is unchanged and skipped.
+    assert_eq!(names(&collect(dir, Selection::Staged)), ["top.yaml"]);
+}
