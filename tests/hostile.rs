@@ -661,3 +661,74 @@ fn bare_repository_with_range() {
     assert_clean_exit(&out);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Cuts the loose object `oid` of `repo` in half, as a damaged disk would.
+fn truncate_object(repo: &TestRepo, oid: &str) {
+    let path = repo.join(&format!(".git/objects/{}/{}", &oid[..2], &oid[2..]));
+    let mut perms = std::fs::metadata(&path).expect("object").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    let bytes = std::fs::read(&path).expect("read object");
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("truncate object");
+}
+
+fn rev(repo: &TestRepo, spec: &str) -> String {
+    let out = repo.git(&["rev-parse", spec]);
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn truncated_loose_objects_are_errors_not_hangs() {
+    // libgit2 1.9 spins forever inflating a truncated loose object; gitops-guard reads loose
+    // objects itself and reports the damage (exit 2) at once.
+    let repo = TestRepo::new();
+    let big: String = (0..3000).map(|i| format!("  k{i}: value-{i}\n")).collect();
+    repo.write("ok.yaml", "apiVersion: v1\nkind: ConfigMap\n");
+    repo.write(
+        "config.yaml",
+        format!("apiVersion: v1\nkind: ConfigMap\ndata:\n{big}"),
+    );
+    repo.git(&["add", "-A"]);
+    truncate_object(&repo, &rev(&repo, ":config.yaml"));
+    let started = Instant::now();
+    let out = repo
+        .cmd()
+        .args(["check", "--format", "json"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_clean_exit(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let text = json.to_string();
+    assert!(
+        text.contains("config.yaml") && text.contains("truncated"),
+        "{text}"
+    );
+
+    // A damaged tree of HEAD: the staged diff cannot be computed, and says so.
+    let repo = TestRepo::new();
+    repo.write("dir/a.yaml", &big);
+    repo.write("b.yaml", "b: 1\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "base"]);
+    repo.write("b.yaml", "b: 2\n");
+    repo.git(&["add", "b.yaml"]);
+    // Staging b.yaml invalidated the root of the cache-tree, so HEAD's root tree is read.
+    truncate_object(&repo, &rev(&repo, "HEAD^{tree}"));
+    let out = repo
+        .cmd()
+        .args(["check"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("run");
+    assert_clean_exit(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
+}

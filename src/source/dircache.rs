@@ -14,7 +14,8 @@
 //!
 //! Format reference: git's `Documentation/gitformat-index.txt`.
 
-use git2::{ObjectType, Oid, Repository, Tree};
+use super::objects::{Objects, RawTree, is_tree};
+use git2::Oid;
 use std::ops::Range;
 
 /// SHA-1 ids: 20 bytes.
@@ -266,13 +267,22 @@ impl<'a> Reader<'a> {
 /// reading anything; other folders read HEAD's tree for that folder only. Without a cache-tree
 /// this reads every tree of HEAD along the index, as a plain diff would.
 pub(crate) fn changed_rows(
-    repo: &Repository,
-    head: &Tree<'_>,
+    objects: &Objects<'_>,
+    head: &RawTree,
     rows: &[Row],
     cache: Option<&CacheTree>,
-) -> Result<Vec<bool>, git2::Error> {
+) -> Result<Vec<bool>, String> {
     let mut out = vec![false; rows.len()];
-    walk(repo, Some(head), cache, rows, 0..rows.len(), 0, 0, &mut out)?;
+    walk(
+        objects,
+        Some(head),
+        cache,
+        rows,
+        0..rows.len(),
+        0,
+        0,
+        &mut out,
+    )?;
     // `git add -N` entries are left out of trees (so they can sit in a valid folder): they
     // always count as new, and are then skipped with their reason.
     for (row, changed) in rows.iter().zip(&mut out) {
@@ -292,15 +302,15 @@ const MAX_DEPTH: usize = 1024;
 /// HEAD).
 #[allow(clippy::too_many_arguments)]
 fn walk(
-    repo: &Repository,
-    tree: Option<&Tree<'_>>,
+    objects: &Objects<'_>,
+    tree: Option<&RawTree>,
     cache: Option<&CacheTree>,
     rows: &[Row],
     range: Range<usize>,
     prefix: usize,
     depth: usize,
     out: &mut [bool],
-) -> Result<(), git2::Error> {
+) -> Result<(), String> {
     if depth > MAX_DEPTH {
         for i in range {
             out[i] = rows[i].stage == 0;
@@ -308,7 +318,7 @@ fn walk(
         return Ok(());
     }
     let unchanged = match (tree, cache) {
-        (Some(t), Some(c)) => c.oid == Some(t.id()),
+        (Some(t), Some(c)) => c.oid == Some(t.id),
         _ => false,
     };
     if unchanged {
@@ -322,9 +332,10 @@ fn walk(
             None => {
                 let row = &rows[i];
                 if row.stage == 0 {
-                    let entry = tree.and_then(|t| t.get_name_bytes(rest));
-                    out[i] = entry.is_none_or(|e| {
-                        e.id() != row.oid || u32::try_from(e.filemode()).ok() != Some(row.mode)
+                    // A folder of that name in HEAD is not found as a file: changed.
+                    let entry = tree.and_then(|t| t.find(rest, false));
+                    out[i] = entry.is_none_or(|(mode, oid)| {
+                        oid != row.oid || canonical_mode(mode) != row.mode
                     });
                 }
                 i += 1;
@@ -336,19 +347,19 @@ fn walk(
                 let dir = &path[..sub_prefix];
                 let j = i + rows[i..range.end].partition_point(|r| r.path.starts_with(dir));
                 let sub_cache = cache.and_then(|c| c.child(name));
-                let sub_tree = match tree.and_then(|t| t.get_name_bytes(name)) {
-                    Some(e) if e.kind() == Some(ObjectType::Tree) => {
-                        if sub_cache.is_some_and(|c| c.oid == Some(e.id())) {
+                let sub_tree = match tree.and_then(|t| t.find(name, true)) {
+                    Some((mode, oid)) if is_tree(mode) => {
+                        if sub_cache.is_some_and(|c| c.oid == Some(oid)) {
                             // Unchanged: no need to read the tree itself.
                             i = j;
                             continue;
                         }
-                        Some(repo.find_tree(e.id())?)
+                        Some(objects.tree(oid)?)
                     }
                     _ => None,
                 };
                 walk(
-                    repo,
+                    objects,
                     sub_tree.as_ref(),
                     sub_cache,
                     rows,

@@ -7,11 +7,12 @@
 
 use super::attributes::GitCryptAttrs;
 use super::dircache::{self, IndexFile, Row};
+use super::objects::Objects;
 use super::range;
 use super::read::{self, Entry, Files, Opener, into_string_lossy, lossy};
 use super::view::TreeView;
 use super::{Limits, Origin, ScanSet, Selection, SkipReason, Skipped, SourceError};
-use git2::{ErrorCode, Index, IndexEntryExtendedFlag, Oid, Repository, RepositoryOpenFlags, Tree};
+use git2::{ErrorCode, Index, IndexEntryExtendedFlag, Oid, Repository, RepositoryOpenFlags};
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
@@ -264,8 +265,8 @@ impl Repo {
         if row.intent_to_add || !super::classify::is_regular(row.mode) {
             return None;
         }
-        let odb = self.repo.odb().ok()?;
-        read::read_text(&odb, row.oid, &Limits::default()).ok()
+        let objects = Objects::new(&self.repo).ok()?;
+        read::read_text(&objects, row.oid, &Limits::default()).ok()
     }
 
     fn require_workdir(&self) -> Result<(), SourceError> {
@@ -317,13 +318,20 @@ impl Repo {
         // `None` selects every entry: `All`, or `Staged` on an unborn HEAD (no commit yet,
         // so everything in the index is new).
         let changed = match scope {
-            Scope::Staged => match self.head_tree()? {
-                Some(tree) => Some(dircache::changed_rows(
-                    &self.repo,
-                    &tree,
-                    &index.rows,
-                    index.cache_tree.as_ref(),
-                )?),
+            Scope::Staged => match self.head_commit()? {
+                Some(commit) => {
+                    let objects = Objects::new(&self.repo)?;
+                    let tree = objects.commit_tree(commit).map_err(SourceError::Head)?;
+                    Some(
+                        dircache::changed_rows(
+                            &objects,
+                            &tree,
+                            &index.rows,
+                            index.cache_tree.as_ref(),
+                        )
+                        .map_err(SourceError::Head)?,
+                    )
+                }
                 None => None,
             },
             Scope::All | Scope::Paths(_) => None,
@@ -386,10 +394,14 @@ impl Repo {
         Ok((out, files))
     }
 
-    /// HEAD's tree, or `None` on an unborn branch.
-    fn head_tree(&self) -> Result<Option<Tree<'_>>, SourceError> {
+    /// HEAD's commit, or `None` on an unborn branch. (Its objects are read by [`Objects`]:
+    /// libgit2 hangs on a truncated loose object.)
+    fn head_commit(&self) -> Result<Option<Oid>, SourceError> {
         match self.repo.head() {
-            Ok(head) => Ok(Some(head.peel_to_tree()?)),
+            Ok(head) => match head.target() {
+                Some(oid) => Ok(Some(oid)),
+                None => Err(SourceError::Head("HEAD names no commit".into())),
+            },
             Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),
             Err(e) => Err(e.into()),
         }

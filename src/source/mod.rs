@@ -9,6 +9,7 @@ mod classify;
 pub mod dir;
 mod dircache;
 mod index;
+mod objects;
 mod push;
 mod range;
 mod read;
@@ -170,4 +171,6 @@ pub enum SourceError {
     OutsideRepo(String),
     #[error("git error: {}", .0.message())]
     Git(git2::Error),
+    #[error("cannot compare the index with HEAD: {0}")]
+    Head(String),
 }

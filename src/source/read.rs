@@ -5,8 +5,9 @@
 //! `git2::Repository` and `Odb` are not `Sync`. Output order always equals input order.
 
 use super::classify::{classify_content, classify_mode};
+use super::objects::{Objects, ReadFail};
 use super::{Candidate, Limits, Origin, ReadError, ScanSet, SkipReason, Skipped};
-use git2::{ObjectType, Odb, Oid, Repository};
+use git2::{ObjectType, Oid, Repository};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -165,9 +166,9 @@ fn read_via(handle: &Result<Repository, String>, entry: Entry, limits: &Limits) 
     match handle
         .as_ref()
         .map_err(String::clone)
-        .and_then(|r| r.odb().map_err(|e| e.message().to_owned()))
+        .and_then(|r| Objects::new(r).map_err(|e| e.message().to_owned()))
     {
-        Ok(odb) => read_one(&odb, entry, limits),
+        Ok(objects) => read_one(&objects, entry, limits),
         Err(e) => Outcome::Error(ReadError {
             path: lossy(&entry.raw_path),
             message: format!("cannot open the object database: {e}"),
@@ -235,8 +236,8 @@ fn read_chunk(
     entries: Vec<Entry>,
     limits: &Limits,
 ) -> Vec<Outcome> {
-    let odb = match repo.and_then(|r| r.odb().map_err(|e| e.message().to_owned())) {
-        Ok(odb) => odb,
+    let objects = match repo.and_then(|r| Objects::new(r).map_err(|e| e.message().to_owned())) {
+        Ok(objects) => objects,
         Err(e) => {
             let message = format!("cannot open the object database: {e}");
             return entries
@@ -252,16 +253,16 @@ fn read_chunk(
     };
     entries
         .into_iter()
-        .map(|entry| read_one(&odb, entry, limits))
+        .map(|entry| read_one(&objects, entry, limits))
         .collect()
 }
 
-fn read_one(odb: &Odb<'_>, entry: Entry, limits: &Limits) -> Outcome {
+fn read_one(objects: &Objects<'_>, entry: Entry, limits: &Limits) -> Outcome {
     let path = lossy(&entry.raw_path);
     if let Some(reason) = classify_mode(entry.mode) {
         return Outcome::Skip(Skipped { path, reason });
     }
-    match read_text(odb, entry.oid, limits) {
+    match read_text(objects, entry.oid, limits) {
         Ok(bytes) => Outcome::Scan(Candidate {
             path,
             raw_path: entry.raw_path,
@@ -284,30 +285,30 @@ pub(crate) enum Unreadable {
 
 /// Reads a blob that is to be scanned as text: size-checked from the header first, so an
 /// oversized blob is never inflated.
-pub(crate) fn read_text(odb: &Odb<'_>, oid: Oid, limits: &Limits) -> Result<Vec<u8>, Unreadable> {
-    let (size, kind) = odb
-        .read_header(oid)
-        .map_err(|e| Unreadable::Error(format!("cannot read blob {oid}: {}", e.message())))?;
-    if kind != ObjectType::Blob {
-        return Err(Unreadable::Error(format!(
-            "object {oid} is a {kind}, not a blob"
-        )));
-    }
-    let size = size as u64;
-    if size > limits.max_file_size {
-        return Err(Unreadable::Skip(SkipReason::TooLarge {
-            size,
-            limit: limits.max_file_size,
-        }));
-    }
-    let object = odb
-        .read(oid)
-        .map_err(|e| Unreadable::Error(format!("cannot read blob {oid}: {}", e.message())))?;
-    let data = object.data();
-    if let Some(reason) = classify_content(data) {
+pub(crate) fn read_text(
+    objects: &Objects<'_>,
+    oid: Oid,
+    limits: &Limits,
+) -> Result<Vec<u8>, Unreadable> {
+    let data = match objects.read(oid, limits.max_file_size) {
+        Ok((ObjectType::Blob, data)) => data,
+        Ok((kind, _)) => {
+            return Err(Unreadable::Error(format!(
+                "object {oid} is a {kind}, not a blob"
+            )));
+        }
+        Err(ReadFail::TooLarge(size)) => {
+            return Err(Unreadable::Skip(SkipReason::TooLarge {
+                size,
+                limit: limits.max_file_size,
+            }));
+        }
+        Err(ReadFail::Error(e)) => return Err(Unreadable::Error(e)),
+    };
+    if let Some(reason) = classify_content(&data) {
         return Err(Unreadable::Skip(reason));
     }
-    Ok(data.to_vec())
+    Ok(data)
 }
 
 /// A path for display and matching; invalid UTF-8 becomes U+FFFD.

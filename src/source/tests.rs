@@ -1216,8 +1216,10 @@ fn ours_staged(dir: &Path) -> Vec<String> {
 fn ours_without_cache_tree(dir: &Path) -> Vec<String> {
     let repo = git2::Repository::open(dir).expect("open");
     let index = dircache::read(&dir.join(".git/index")).expect("our reader reads it");
-    let head = repo.head().and_then(|h| h.peel_to_tree()).expect("head");
-    let changed = dircache::changed_rows(&repo, &head, &index.rows, None).expect("diff");
+    let objects = objects::Objects::new(&repo).expect("objects");
+    let commit = repo.head().expect("head").target().expect("commit");
+    let head = objects.commit_tree(commit).expect("head tree");
+    let changed = dircache::changed_rows(&objects, &head, &index.rows, None).expect("diff");
     let mut paths: Vec<String> = index
         .rows
         .iter()
@@ -1602,8 +1604,10 @@ fn very_deep_folders_are_scanned_rather_than_walked() {
     git(dir, &["add", "top.yaml"]);
     let r = git2::Repository::open(dir).expect("open");
     let index = dircache::read(&dir.join(".git/index")).expect("read");
-    let head = r.head().and_then(|h| h.peel_to_tree()).expect("head");
-    let changed = dircache::changed_rows(&r, &head, &index.rows, None).expect("diff");
+    let objects = objects::Objects::new(&r).expect("objects");
+    let commit = r.head().expect("head").target().expect("commit");
+    let head = objects.commit_tree(commit).expect("head tree");
+    let changed = dircache::changed_rows(&objects, &head, &index.rows, None).expect("diff");
     let marked: Vec<String> = index
         .rows
         .iter()

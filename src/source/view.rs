@@ -5,6 +5,7 @@
 //! Blobs are read on first use and cached by blob id, so identical files are read once.
 
 use super::Limits;
+use super::objects::Objects;
 use super::read::{self, Files, Opener};
 use crate::rules::RepoView;
 use git2::{Oid, Repository};
@@ -68,8 +69,8 @@ impl TreeView {
         if slot.is_none() {
             *slot = Some(self.opener.open().ok()?);
         }
-        let odb = slot.as_ref()?.odb().ok()?;
-        read::read_text(&odb, oid, &self.limits).ok()
+        let objects = Objects::new(slot.as_ref()?).ok()?;
+        read::read_text(&objects, oid, &self.limits).ok()
     }
 }
 
@@ -110,10 +111,10 @@ impl RepoView for TreeView {
                     Some(None) => {}
                     None => {
                         let repo = handle.get_or_insert_with(|| self.opener.open().ok());
-                        let Some(odb) = repo.as_ref().and_then(|r| r.odb().ok()) else {
+                        let Some(objects) = repo.as_ref().and_then(|r| Objects::new(r).ok()) else {
                             continue;
                         };
-                        if let Ok(bytes) = read::read_text(&odb, oid, &self.limits) {
+                        if let Ok(bytes) = read::read_text(&objects, oid, &self.limits) {
                             f(i, &bytes);
                         }
                     }
