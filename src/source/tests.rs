@@ -1602,19 +1602,7 @@ fn very_deep_folders_are_scanned_rather_than_walked() {
     commit_all(dir, "base");
     write(dir, "top.yaml", SECRET);
     git(dir, &["add", "top.yaml"]);
-    let r = git2::Repository::open(dir).expect("open");
-    let index = dircache::read(&dir.join(".git/index")).expect("read");
-    let objects = objects::Objects::new(&r).expect("objects");
-    let commit = r.head().expect("head").target().expect("commit");
-    let head = objects.commit_tree(commit).expect("head tree");
-    let changed = dircache::changed_rows(&objects, &head, &index.rows, None).expect("diff");
-    let marked: Vec<String> = index
-        .rows
-        .iter()
-        .zip(changed)
-        .filter(|(_, c)| *c)
-        .map(|(r, _)| String::from_utf8_lossy(&r.path).into_owned())
-        .collect();
+    let marked = ours_without_cache_tree(dir);
     assert_eq!(marked, [deep.clone(), "top.yaml".to_string()]);
     // With the cache-tree the deep folder is unchanged and skipped.
     assert_eq!(names(&collect(dir, Selection::Staged)), ["top.yaml"]);
