@@ -47,16 +47,13 @@ impl RawTree {
     /// The entry named `name`, a folder (`dir`) or not: trees sort folders as if their
     /// name ended with `/`.
     pub(crate) fn find(&self, name: &[u8], dir: bool) -> Option<(u32, Oid)> {
-        let key = |n: &[u8], is_dir: bool| {
-            n.iter()
-                .copied()
-                .chain(is_dir.then_some(b'/'))
-                .collect::<Vec<u8>>()
-        };
-        let want = key(name, dir);
+        // Compare `n` + (`/` if a folder) with `name` + (`/` if `dir`), without building them.
+        fn key(n: &[u8], is_dir: bool) -> impl Iterator<Item = u8> + '_ {
+            n.iter().copied().chain(is_dir.then_some(b'/'))
+        }
         let i = self
             .entries
-            .binary_search_by(|(n, mode, _)| key(n, is_tree(*mode)).cmp(&want))
+            .binary_search_by(|(n, mode, _)| key(n, is_tree(*mode)).cmp(key(name, dir)))
             .ok()?;
         let (_, mode, oid) = &self.entries[i];
         Some((*mode, *oid))
@@ -210,6 +207,31 @@ mod tests {
         let mut e = ZlibEncoder::new(Vec::new(), Compression::default());
         e.write_all(raw).expect("compress");
         e.finish().expect("compress")
+    }
+
+    #[test]
+    fn tree_entries_are_found_in_git_order() {
+        // git sorts folders as if their name ended with `/`: `a-b` < `a/` < `a0`.
+        let id = Oid::ZERO_SHA1;
+        let mut raw = Vec::new();
+        for (mode, name) in [
+            ("100644", "a-b"),
+            ("40000", "a"),
+            ("100644", "a0"),
+            ("100755", "b"),
+        ] {
+            raw.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            raw.extend_from_slice(&[7u8; 20]);
+        }
+        let tree = RawTree::parse(id, &raw).expect("tree");
+        assert_eq!(tree.find(b"a", true).map(|(m, _)| m), Some(0o40000));
+        assert_eq!(tree.find(b"a", false), None);
+        assert_eq!(tree.find(b"a-b", false).map(|(m, _)| m), Some(0o100644));
+        assert_eq!(tree.find(b"a0", false).map(|(m, _)| m), Some(0o100644));
+        assert_eq!(tree.find(b"b", false).map(|(m, _)| m), Some(0o100755));
+        assert_eq!(tree.find(b"c", false), None);
+        assert!(RawTree::parse(id, b"100644 x\0short").is_none());
+        assert!(RawTree::parse(id, b"9x9 x\0aaaaaaaaaaaaaaaaaaaa").is_none());
     }
 
     #[test]
