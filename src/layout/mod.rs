@@ -665,6 +665,10 @@ pub fn encode_crd_scopes(scopes: &[((String, String), KindScope)]) -> Vec<u8> {
 
 /// The memo tag of `path` for `crd-scopes`: how the path says to parse it.
 pub fn crd_memo_tag(path: &str) -> Option<u8> {
+    // Asked for every path of the repository: `.yaml`/`.yml`/`.json` end in `l` or `n`.
+    if !matches!(path.as_bytes().last(), Some(b'l' | b'L' | b'n' | b'N')) {
+        return None;
+    }
     match FileKind::of(path) {
         k @ (FileKind::Yaml | FileKind::Json) => Some(
             u8::from(k == FileKind::Json) | u8::from(crate::engine::is_chart_template(path)) << 1,

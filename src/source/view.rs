@@ -138,7 +138,7 @@ impl RepoView for TreeView {
             lock(&self.seeded)
                 .entry(name.to_string())
                 .or_default()
-                .insert((oid, tag), value);
+                .insert((memo::id(oid), tag), value);
         }
     }
 
@@ -169,7 +169,7 @@ impl RepoView for TreeView {
             let Some(oid) = self.by_index.get(path).copied().flatten() else {
                 continue;
             };
-            let key = (oid, tag);
+            let key = (memo::id(oid), tag);
             keys.push(key);
             match known.get(&key) {
                 Some(value) if value.is_empty() => {}
@@ -193,8 +193,9 @@ impl RepoView for TreeView {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             for (i, value) in &fresh {
                 if let Some(oid) = self.by_index.get(items[*i].0).copied().flatten() {
-                    known.insert((oid, items[*i].1), value.clone());
-                    new_keys.push((oid, items[*i].1));
+                    let key = (memo::id(oid), items[*i].1);
+                    known.insert(key, value.clone());
+                    new_keys.push(key);
                 }
             }
             out.extend(fresh.into_iter().filter(|(_, v)| !v.is_empty()));
@@ -258,7 +259,18 @@ mod memo {
         }
     }
 
-    pub(super) type Map = HashMap<(Oid, u8), Vec<u8>, BuildHasherDefault<IdHasher>>;
+    /// A blob id's bytes: the memo's key, without a libgit2 call per record.
+    pub(super) type Id = [u8; 20];
+
+    pub(super) fn id(oid: Oid) -> Id {
+        let mut id = [0u8; 20];
+        let b = oid.as_bytes();
+        let n = b.len().min(20);
+        id[..n].copy_from_slice(&b[..n]);
+        id
+    }
+
+    pub(super) type Map = HashMap<(Id, u8), Vec<u8>, BuildHasherDefault<IdHasher>>;
 
     /// What [`load`] found besides the values.
     #[derive(Default)]
@@ -284,7 +296,7 @@ mod memo {
         // looked up by the id of the content they were computed from.
         while let Some((&n, tail)) = rest.split_first() {
             let n = usize::from(n);
-            let Some(oid) = tail.get(..n).and_then(|b| Oid::from_bytes(b).ok()) else {
+            let Some(oid) = tail.get(..n).and_then(|b| Id::try_from(b).ok()) else {
                 break;
             };
             let Some((&tag, tail)) = tail[n..].split_first() else {
@@ -303,11 +315,11 @@ mod memo {
         (map, loaded)
     }
 
-    fn encode(out: &mut Vec<u8>, key: &(Oid, u8), value: &[u8]) {
+    fn encode(out: &mut Vec<u8>, key: &(Id, u8), value: &[u8]) {
         let Ok(len) = u32::try_from(value.len()) else {
             return;
         };
-        let oid = key.0.as_bytes();
+        let oid = &key.0;
         out.push(oid.len() as u8);
         out.extend_from_slice(oid);
         out.push(key.1);
@@ -318,7 +330,7 @@ mod memo {
     /// Appends the records of `keys` in one write (best effort). A crash can leave a partial
     /// last record: the next [`load`] stops there, reports the file unclean, and it is
     /// rewritten.
-    pub(super) fn append(file: &Path, keys: &[(Oid, u8)], known: &Map) {
+    pub(super) fn append(file: &Path, keys: &[(Id, u8)], known: &Map) {
         use std::io::Write;
         let mut out = Vec::new();
         for key in keys {
@@ -331,7 +343,7 @@ mod memo {
         }
     }
 
-    pub(super) fn save(file: &Path, keys: &[(Oid, u8)], known: &Map) {
+    pub(super) fn save(file: &Path, keys: &[(Id, u8)], known: &Map) {
         let mut out = MAGIC.to_vec();
         for key in keys {
             if let Some(value) = known.get(key) {
