@@ -476,11 +476,7 @@ impl<'a> LayoutIndex<'a> {
             // The parse (and so the result) depends on the content and on whether the path
             // says JSON or chart template: that is the memo's tag.
             let paths = self.repo.paths();
-            let items: Vec<(usize, u8)> = paths
-                .iter()
-                .enumerate()
-                .filter_map(|(i, p)| Some((i, crd_memo_tag(p)?)))
-                .collect();
+            let items = crd_memo_tags(paths);
             // Remembered by blob id (an everyday commit reads only its new blobs), read in
             // parallel otherwise; applied in path order, so a later duplicate wins.
             let found = self.repo.memo_blobs(CRD_MEMO, &items, &|i, bytes| {
@@ -661,6 +657,36 @@ pub fn crd_scopes_in(docs: &[crate::manifest::Document]) -> Vec<((String, String
 /// again.
 pub fn encode_crd_scopes(scopes: &[((String, String), KindScope)]) -> Vec<u8> {
     encode_scopes(scopes)
+}
+
+/// [`crd_memo_tag`] of every path that has one, as (index, tag). Whether a path is a chart
+/// template depends on its folder only, and neighbours in the index share folders: asked once
+/// per folder (this runs over every path of the repository on every commit).
+fn crd_memo_tags(paths: &[String]) -> Vec<(usize, u8)> {
+    let mut last: Option<(&str, bool)> = None;
+    paths
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let kind = FileKind::of(p);
+            if !matches!(kind, FileKind::Yaml | FileKind::Json) {
+                return None;
+            }
+            let dir = &p[..p.rfind('/').map_or(0, |k| k + 1)];
+            let template = match last {
+                Some((d, t)) if d == dir => t,
+                _ => {
+                    let t = crate::engine::is_chart_template(p);
+                    last = Some((dir, t));
+                    t
+                }
+            };
+            Some((
+                i,
+                u8::from(kind == FileKind::Json) | u8::from(template) << 1,
+            ))
+        })
+        .collect()
 }
 
 /// The memo tag of `path` for `crd-scopes`: how the path says to parse it.
@@ -1049,5 +1075,33 @@ mod tests {
         assert_eq!(direct[0].len(), 3, "{:?}", direct[0]);
         assert_eq!(direct[5], ["config-root/namespaces/jx/a/ä.yaml"]);
         assert!(direct[4].is_empty());
+    }
+
+    #[test]
+    fn memo_tags_of_all_paths_equal_the_tag_of_each() {
+        let paths: Vec<String> = [
+            "a.yaml",
+            "a.json",
+            "x/templates/d.yaml",
+            "x/templates/e.yml",
+            "x/templates/f.txt",
+            "templates/g.yaml",
+            "y/h.JSON",
+            "y/templates",
+            "y/templatesx/i.yaml",
+            "z/j.yaml",
+            "Dockerfile",
+            "k/templates/l/m.json",
+        ]
+        .map(String::from)
+        .to_vec();
+        let all = crd_memo_tags(&paths);
+        let each: Vec<(usize, u8)> = paths
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Some((i, crd_memo_tag(p)?)))
+            .collect();
+        assert_eq!(all, each);
+        assert!(all.iter().any(|(_, t)| t & 2 != 0));
     }
 }
