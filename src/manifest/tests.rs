@@ -984,3 +984,23 @@ fn block_mapping_after_properties_on_the_line_before_starts_at_its_key() {
     let value = &root_node.as_map().unwrap()[0].1;
     assert_eq!(text(src, value), "\"x\": v");
 }
+
+#[test]
+fn indentless_sequence_as_an_explicit_key_starts_at_its_dash() {
+    // Found by fuzzing (`document`): saphyr reports the start of an indentless sequence that
+    // is an explicit key (`?` then `-` on the next line) after its first `-`, so the
+    // sequence started at the end of the file and its mapping ended with a line break.
+    for src in [
+        "?\n-\n",
+        "a:\n- x\n?\n-\n",
+        "a:\n- b\r?\r\r-\r\r",
+        "? \n- a\n- b\n: v\n",
+        "apiVersioms:\n- ahhhhhhhhpiV List\nitems:\n- apiV\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1bms:\n- apiV\x1b\x1b\r\r?\r\r\r\r\r\r-\r\r\r\r\r...\r\r\r\r\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b\x1b.yaml\x1b",
+    ] {
+        parse(src);
+    }
+    let src = "?\n- a\n";
+    let root_node = one(src);
+    let key = &root_node.as_map().unwrap()[0].0;
+    assert_eq!(text(src, key), "- a");
+}

@@ -596,10 +596,13 @@ impl<'a> Builder<'a> {
         let flow = bracket < re && matches!(self.input.at(bracket), Some(b'{' | b'['));
         let start = if flow {
             bracket
-        } else if is_seq && self.value_of_block_map() {
-            // An indentless sequence (`key:\n- a`) is reported after its first `- `; scan
-            // from the key to the `-`.
-            let p = self.skip_to_node(self.cursor.min(re), re);
+        } else if is_seq && (self.value_of_block_map() || self.key_of_block_map()) {
+            // An indentless sequence (`key:\n- a`, or an explicit key's `?\n- a`, found by
+            // fuzzing) is reported after its first `- `; scan from the key to the `-`.
+            let mut p = self.skip_to_node(self.cursor.min(re), re);
+            if self.key_of_block_map() && self.input.at(p) == Some(b'?') {
+                p = self.skip_to_node(p + 1, re);
+            }
             if self.input.at(p) == Some(b'-') {
                 p
             } else {
@@ -624,6 +627,17 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    fn key_of_block_map(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame {
+                kind: Kind::Map(_, None),
+                flow: false,
+                ..
+            })
+        )
+    }
+
     fn value_of_block_map(&self) -> bool {
         matches!(
             self.stack.last(),
@@ -635,7 +649,6 @@ impl<'a> Builder<'a> {
         )
     }
 
-    /// Skips blanks, comments, properties and a `:` from `from`.
     /// Skips blanks, line breaks and comments from `from`.
     fn skip_blanks(&self, from: usize) -> usize {
         let mut i = from;
@@ -653,6 +666,7 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Skips blanks, comments, properties and a `:` from `from`.
     fn skip_to_node(&self, from: usize, limit: usize) -> usize {
         let mut i = from;
         while i < limit {
