@@ -1004,3 +1004,30 @@ fn indentless_sequence_as_an_explicit_key_starts_at_its_dash() {
     let key = &root_node.as_map().unwrap()[0].0;
     assert_eq!(text(src, key), "- a");
 }
+
+#[test]
+fn empty_value_of_an_explicit_key_stays_at_its_key() {
+    // Found by fuzzing (`document`): the empty value of an explicit key without `:` was placed
+    // after the next entry's `?`, and the next key after it, so the mapping ended with a
+    // line break.
+    for src in [
+        "?\n?\n",
+        "k:\n?\n?\n",
+        "?\r?\r\r",
+        "? a\n?\n",
+        "ma:\n  k:\r\t\r\r\r\r\r\r\r\r\r\t\r?\r\r\r\r\r?\r\r...\r\r\r\r\r\r\r\t\x1d\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\t\r?\r\r\r\r\r\r\r\r\r\rŞĜ",
+    ] {
+        parse(src);
+    }
+    let src = "?\n?\n";
+    let root_node = one(src);
+    let entries = root_node.as_map().unwrap();
+    assert_eq!(
+        (entries[0].0.span.clone(), entries[0].1.span.clone()),
+        (1..1, 1..1)
+    );
+    assert_eq!(
+        (entries[1].0.span.clone(), entries[1].1.span.clone()),
+        (3..3, 3..3)
+    );
+}

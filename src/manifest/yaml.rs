@@ -410,7 +410,9 @@ impl<'a> Builder<'a> {
                             self.cursor = self.cursor.max(p + 1);
                             p + 1
                         }
-                        Some(b'-' | b'?') if blank_after => {
+                        // A `?` here starts the next entry (found by fuzzing: `?\n?\n`), not
+                        // this empty value of an explicit key: that stays at its key (below).
+                        Some(b'-') if blank_after => {
                             self.cursor = self.cursor.max(p + 1);
                             p + 1
                         }
