@@ -1031,3 +1031,21 @@ fn empty_value_of_an_explicit_key_stays_at_its_key() {
         (3..3, 3..3)
     );
 }
+
+#[test]
+fn non_ascii_directive_lines_do_not_shift_spans() {
+    // Found by fuzzing (`document`): saphyr counts an unknown directive it skips in bytes, so
+    // a non-ASCII character there shifted every later span.
+    for src in [
+        "%YADat.a: &\u{fefc}G:x.\n--- {a: 0}\n---\r\nb: |+\u{0}\u{0}\u{0}\u{0}\u{8}9\"\r\n a",
+        "%Y \u{e9}\n--- {a: 0}\n",
+        "%Y \u{e9}\r--- {a: \u{e9}}\n",
+    ] {
+        parse(src);
+    }
+    let src = "%Y \u{e9}\n--- {a: \u{e9}}\n";
+    let root_node = one(src);
+    assert_eq!(text(src, &root_node), "{a: \u{e9}}");
+    // The value keeps its text: only the directive line is rewritten for the parser.
+    assert_eq!(root_node.as_map().unwrap()[0].1.as_str(), Some("\u{e9}"));
+}
