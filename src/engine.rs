@@ -101,8 +101,8 @@ fn scan_in(
         let first: Vec<Candidate>;
         (first, candidates) = candidates
             .into_iter()
-            .partition(|c| crds::crd_like(&c.path));
-        let first_pending = pending.split_off(|p| crds::crd_like(&String::from_utf8_lossy(p)));
+            .partition(|c| crds::crd_like(c.path.as_bytes()));
+        let first_pending = pending.split_off(crds::crd_like);
         vec![(first, first_pending), (candidates, pending)]
     } else {
         vec![(candidates, pending)]

@@ -22,9 +22,9 @@ use crate::layout::CRD_MEMO as MEMO;
 /// Paths that hold CRDs by convention: the jx3 `customresourcedefinitions/` folder, a chart's
 /// `crds/`, `*-crd.yaml`. Only an ordering: files elsewhere are handled too, at the cost of a
 /// second scan of the custom resources they define.
-pub(super) fn crd_like(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.contains("crd") || lower.contains("customresourcedefinition")
+pub(super) fn crd_like(path: &[u8]) -> bool {
+    use crate::rules::contains_ignore_ascii_case as has;
+    has(path, "crd") || has(path, "customresourcedefinition")
 }
 
 /// A file whose scan asked for CRD scopes, and what it was told.

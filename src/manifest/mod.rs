@@ -4,6 +4,8 @@
 //! Invariants: every span lies inside the file and on UTF-8 character boundaries; spans of a
 //! document's nodes lie inside the document's span; aliases are expanded under a fixed budget.
 
+#[doc(hidden)]
+pub mod check;
 pub mod dockerfile;
 mod helm;
 mod json;

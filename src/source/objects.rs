@@ -73,8 +73,11 @@ pub(crate) struct Objects<'r> {
 }
 
 impl<'r> Objects<'r> {
+    /// Cheap (a handle is made per chunk of blobs, or per blob in a view).
     pub(crate) fn new(repo: &'r Repository) -> Result<Objects<'r>, git2::Error> {
-        let from_env = std::env::var_os("GIT_OBJECT_DIRECTORY").is_some();
+        static FROM_ENV: std::sync::LazyLock<bool> =
+            std::sync::LazyLock::new(|| std::env::var_os("GIT_OBJECT_DIRECTORY").is_some());
+        let from_env = *FROM_ENV;
         Ok(Objects {
             odb: repo.odb()?,
             loose: (!from_env).then(|| repo.commondir().join("objects")),
