@@ -17,8 +17,11 @@ fn rev(repo: &TestRepo, spec: &str) -> String {
         .to_string()
 }
 
+/// Runs `check`: (exit code, stdout). Every run's stderr is checked for the secret too.
 fn run(repo: &TestRepo, args: &[&str]) -> (i32, String) {
     let out = repo.cmd().arg("check").args(args).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains(SECRET_VALUE), "the value leaked to stderr");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),

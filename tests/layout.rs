@@ -662,9 +662,16 @@ fn fix_conflict_leaves_everything_untouched() {
 
 // ---- the real trees ----
 
+/// A tree of `shared/corpus`; `None` only when the whole corpus is absent (outside CI). A
+/// named tree missing from a corpus that is there fails: the test would check nothing.
 fn corpus(name: &str) -> Option<PathBuf> {
     let dir = common::corpus_dir()?.join(name);
-    dir.is_dir().then_some(dir)
+    assert!(
+        dir.is_dir(),
+        "corpus tree {name} is missing from {}",
+        dir.display()
+    );
+    Some(dir)
 }
 
 use common::copy_tree;

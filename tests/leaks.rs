@@ -318,3 +318,39 @@ fn no_marker_reaches_any_output_or_file() {
         );
     }
 }
+
+#[test]
+fn secret_generator_literals_without_a_key_are_never_repeated() {
+    // A literal with no `KEY=` (or typed `key:value`) may be the value itself: GG102 used to
+    // quote everything before the first `=`, which was the whole literal.
+    let repo = TestRepo::new();
+    repo.write(
+        "kustomization.yaml",
+        "secretGenerator:\n- name: s\n  literals:\n  - hunter2-bare-marker\n  - password:hunter2-colon-marker\n  - TOKEN=hunter2-keyed-marker\n",
+    );
+    repo.git(&["add", "-A"]);
+    for format in ["human", "json", "sarif", "github"] {
+        let out = repo
+            .cmd()
+            .args(["check", "--format", format])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(all.contains("GG102"), "{format}: {all}");
+        assert!(all.contains("TOKEN"), "{format}: the key is named: {all}");
+        for marker in [
+            "hunter2-bare-marker",
+            "hunter2-colon-marker",
+            "hunter2-keyed-marker",
+        ] {
+            for form in forms(marker) {
+                assert!(!all.contains(&form), "{format} leaked {marker}: {all}");
+            }
+        }
+    }
+}

@@ -128,8 +128,8 @@ impl Layout {
     pub fn resolve(config: &LayoutConfig, paths: &[String]) -> Result<Option<Layout>, String> {
         let preset = match config.preset {
             Some(p) => p,
-            // A layout of one's own replaces detection; `allow` alone only extends it.
-            None if config.has_custom_layout() => PresetName::None,
+            // Paths of one's own replace detection; `allow` and `folders` only add to it.
+            None if !config.paths.is_empty() => PresetName::None,
             None => detect(paths).unwrap_or(PresetName::None),
         };
         let jx3 = preset == PresetName::Jx3;
@@ -1103,5 +1103,22 @@ mod tests {
             .collect();
         assert_eq!(all, each);
         assert!(all.iter().any(|(_, t)| t & 2 != 0));
+    }
+
+    #[test]
+    fn folders_alone_keep_the_detected_preset() {
+        let config: LayoutConfig = serde_saphyr::from_str(
+            "folders:\n- path: \"extensions/*\"\n  require: [kustomization.yaml]\n",
+        )
+        .expect("config");
+        let paths = vec!["config-root/namespaces/jx/a/a-cm.yaml".to_string()];
+        let layout = Layout::resolve(&config, &paths)
+            .expect("valid")
+            .expect("a layout");
+        assert!(
+            layout.jx3,
+            "adding folders must not turn the detected jx3 preset off"
+        );
+        assert!(matches!(layout.classify("stray/x.yaml"), Placement::Off));
     }
 }

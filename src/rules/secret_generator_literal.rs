@@ -59,17 +59,19 @@ impl Rule for SecretGeneratorLiteral {
                     if lit.is_templated() {
                         continue;
                     }
-                    let key = text.split('=').next().unwrap_or(text).trim();
+                    // Only the part before `=` is a key; a literal without `=` (or typed
+                    // `key:value`) may be the value itself and is never repeated.
+                    let message = match text.split_once('=') {
+                        Some((key, _)) => format!(
+                            "secretGenerator `{name}` puts the value of `{}` in git as a literal",
+                            key.trim()
+                        ),
+                        None => format!(
+                            "secretGenerator `{name}` puts a literal without `KEY=` in git (a value in the repository)"
+                        ),
+                    };
                     out.push(
-                        Finding::new(
-                            self,
-                            file.path,
-                            lit.span.clone(),
-                            format!(
-                                "secretGenerator `{name}` puts the value of `{key}` in git as a literal"
-                            ),
-                        )
-                        .with_help(
+                        Finding::new(self, file.path, lit.span.clone(), message).with_help(
                             "remove the literal and source the value from a secret store \
                              (an ExternalSecret), not from the repository",
                         ),
