@@ -12,6 +12,7 @@ pub mod fix;
 pub mod hook;
 pub mod layout;
 pub mod manifest;
+pub mod masked;
 pub mod report;
 pub mod rules;
 pub mod source;
