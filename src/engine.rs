@@ -351,9 +351,7 @@ fn scan_file_with(
     if ctx.settings.level(rules::RawSecret.code()).is_some() {
         result.notes = rules::allowed_secrets(&docs)
             .into_iter()
-            .map(|name| {
-                format!("{path}: Secret `{name}` allowed by `secret.jenkins-x.io/convert-exclude: \"true\"`")
-            })
+            .map(|(name, why)| format!("{path}: Secret `{name}` {why}"))
             .collect();
     }
     if manifest && !reads_docs && !findings.is_empty() {

@@ -17,6 +17,7 @@
 pub mod atomic;
 pub mod edit;
 pub mod emit;
+pub mod leak;
 pub mod moves;
 pub mod naming;
 pub mod secret;
@@ -412,6 +413,15 @@ fn fix_text(
             let is_root = std::ptr::eq(obj, root);
             match edit_for(text, doc, root, obj, is_root, kind, &c.object) {
                 Ok(e) => {
+                    // The last line of defence: no saved value in what is about to be written.
+                    let names = leak::names_in(&c.object);
+                    if let Some(key) = leak::in_output(&e.content, &c.values.values, &names) {
+                        problems.push(format!(
+                            "Secret `{name}`: the value of `{key}` would appear in the \
+                             ExternalSecret; convert it by hand"
+                        ));
+                        continue;
+                    }
                     edits.push(e);
                     converted.push(c);
                 }

@@ -18,6 +18,7 @@ mod plaintext_git_crypt;
 mod raw_secret;
 mod scope_mismatch;
 mod secret_generator_literal;
+pub mod secret_refs;
 mod snapshot_version;
 mod unpinned_chart;
 mod untagged_image;
@@ -29,7 +30,7 @@ pub use namespace_mismatch::NamespaceMismatch;
 pub use non_canonical_name::NonCanonicalName;
 pub use off_layout::OffLayout;
 pub use plaintext_git_crypt::PlaintextGitCrypt;
-pub use raw_secret::{RawSecret, RawSecretInfo, allowed_secrets, sensitive_spans};
+pub use raw_secret::{LAST_APPLIED, RawSecret, RawSecretInfo, allowed_secrets, sensitive_spans};
 pub use scope_mismatch::ScopeMismatch;
 
 use crate::config::Settings;
