@@ -177,6 +177,9 @@ fn export_command(args: &ExportArgs, out: &mut dyn Write, err: &mut dyn Write) -
     };
     let inv = ctx.inventory(&args.store)?;
     if inv.saved.is_empty() {
+        for p in &inv.problems {
+            writeln!(err, "gitops-guard: {p}")?;
+        }
         bail!(
             "no saved Secrets in {}: nothing to export",
             inv.dir.display()
