@@ -964,7 +964,7 @@ entry_3 | load_azure my-vault pipeline-user
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr.contains(
-            "azureKeyVault entry `apps/api` (key_vault_name my-vault) (from apps/api): Azure Key \
+            "azureKeyVault entry `apps/api` (key vault my-vault) (from apps/api): Azure Key \
              Vault names hold only letters, digits and `-`"
         ),
         "{}",

@@ -61,14 +61,26 @@ impl Service {
         }
     }
 
-    /// What the location of an entry is, for messages.
-    fn location_kind(&self) -> &'static str {
+    /// What the location of an entry is: the JSON key, and the words for messages.
+    fn location_kind(&self) -> (&'static str, &'static str) {
         match self {
-            Service::Vault => "mount",
-            Service::Gcp => "project",
-            Service::Azure => "key_vault_name",
-            _ => "region",
+            Service::Vault => ("mount", "mount"),
+            Service::Gcp => ("project", "project"),
+            Service::Azure => ("key_vault_name", "key vault"),
+            _ => ("region", "region"),
         }
+    }
+
+    /// The location as JSON: `{"mount": "secret"}`, `{}` when not recorded.
+    pub fn location_json(&self, location: Option<&str>) -> serde_json::Value {
+        let mut map = serde_json::Map::new();
+        if let Some(l) = location {
+            map.insert(
+                self.location_kind().0.to_string(),
+                serde_json::Value::String(l.to_string()),
+            );
+        }
+        serde_json::Value::Object(map)
     }
 
     fn of_backend(backend_type: &str) -> Service {
@@ -135,7 +147,7 @@ impl Entry {
             Some(l) => format!(
                 "{} entry `{key}` ({} {l})",
                 self.service.name(),
-                self.service.location_kind()
+                self.service.location_kind().1
             ),
             None => format!("{} entry `{key}`", self.service.name()),
         }
@@ -613,13 +625,7 @@ pub fn json(inv: &Inventory, entries: &[Entry]) -> String {
                         .collect(),
                 ),
             };
-            let mut location = serde_json::Map::new();
-            if let Some(l) = &e.location {
-                location.insert(
-                    e.service.location_kind().to_string(),
-                    serde_json::Value::String(l.clone()),
-                );
-            }
+            let location = e.service.location_json(e.location.as_deref());
             serde_json::json!({
                 "backend": e.service.name(),
                 "location": location,
@@ -697,4 +703,173 @@ fn secret_object(s: &Saved) -> Out {
         })),
     ));
     Out::map(object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::store::meta::{Backend, KeyMeta, VERSION};
+    use crate::fix::store::{Inventory, Saved};
+    use std::path::PathBuf;
+
+    fn saved(ns: &str, name: &str, keys: &[(&str, &str, Option<&str>, StoredValue)]) -> Saved {
+        Saved {
+            values_file: PathBuf::from(format!("/s/{ns}/{name}.json")),
+            meta_file: PathBuf::from(format!("/s/{ns}/{name}.meta")),
+            meta: Meta {
+                version: VERSION,
+                namespace: Some(ns.into()),
+                name: name.into(),
+                secret_type: "Opaque".into(),
+                labels: BTreeMap::new(),
+                annotations: BTreeMap::new(),
+                immutable: None,
+                manifest: String::new(),
+                saved: String::new(),
+                format: "eso".into(),
+                naming: "jenkins-x".into(),
+                backend: Backend {
+                    backend_type: "vault".into(),
+                    ..Backend::default()
+                },
+                keys: keys
+                    .iter()
+                    .map(|(k, remote, property, v)| KeyMeta {
+                        key: (*k).into(),
+                        remote_key: (*remote).into(),
+                        property: property.map(str::to_string),
+                        version: None,
+                        version_stage: None,
+                        binary: v.is_binary(),
+                    })
+                    .collect(),
+            },
+            recorded: true,
+            recomputed_keys: Vec::new(),
+            values: keys
+                .iter()
+                .map(|(k, _, _, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+            modified: None,
+        }
+    }
+
+    fn inventory(saved: Vec<Saved>) -> Inventory {
+        Inventory {
+            dir: PathBuf::from("/s"),
+            saved,
+            problems: Vec::new(),
+        }
+    }
+
+    fn text(s: &str) -> StoredValue {
+        StoredValue::Text(s.into())
+    }
+
+    #[test]
+    fn vault_paths_drop_the_mount() {
+        assert_eq!(
+            vault_path("secret/data/jx/pipelineUser", "secret"),
+            "jx/pipelineUser"
+        );
+        assert_eq!(vault_path("secret/jx/a", "secret"), "jx/a");
+        assert_eq!(vault_path("apps/db", "secret"), "apps/db");
+        assert_eq!(vault_path("kv/data/a", "kv"), "a");
+        assert_eq!(vault_path("secretive/a", "secret"), "secretive/a");
+    }
+
+    #[test]
+    fn spellings_of_one_vault_path_are_one_entry() {
+        let inv = inventory(vec![
+            saved("a", "x", &[("k", "secret/data/p", Some("k"), text("1"))]),
+            saved("b", "y", &[("j", "p", Some("j"), text("2"))]),
+        ]);
+        let entries = group(&inv, Target::Vault, "secret");
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].name, "p");
+        assert_eq!(entries[0].remote_keys, ["secret/data/p", "p"]);
+        assert_eq!(entries[0].secrets(), [0, 1]);
+        assert!(check(&inv, &entries).is_empty());
+    }
+
+    #[test]
+    fn conflicts_name_secrets_and_keys_never_values() {
+        let inv = inventory(vec![
+            saved("a", "x", &[("k", "e", Some("p"), text("value-one"))]),
+            saved("b", "y", &[("j", "e", Some("p"), text("value-two"))]),
+            saved("c", "z", &[("w", "e", None, text("value-one"))]),
+        ]);
+        let entries = group(&inv, Target::Vault, "secret");
+        let problems = check(&inv, &entries);
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].starts_with("vault entry `e` (mount secret): c/z (key `w`) uses it as a whole value but a/x (key `k`) as property `p`"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("vault entry `e` (mount secret), property `p`: a/x (key `k`) and b/y (key `j`) hold different values"),
+            "{problems:?}"
+        );
+        for p in &problems {
+            assert!(!p.contains("value-one") && !p.contains("value-two"), "{p}");
+        }
+    }
+
+    #[test]
+    fn binary_values_compare_as_stored() {
+        let inv = inventory(vec![
+            saved(
+                "a",
+                "x",
+                &[("k", "e", Some("p"), StoredValue::Binary(vec![0xff]))],
+            ),
+            saved(
+                "b",
+                "y",
+                &[("k", "e", Some("p"), StoredValue::Binary(vec![0xff]))],
+            ),
+        ]);
+        let entries = group(&inv, Target::Aws, "secret");
+        assert!(check(&inv, &entries).is_empty());
+        assert_eq!(entries[0].service, Service::SecretsManager);
+        let json = json(&inv, &entries);
+        assert!(json.contains("\"p\": \"/w==\""), "{json}");
+    }
+
+    #[test]
+    fn missing_and_mistyped_values_are_problems() {
+        let mut s = saved("a", "x", &[("k", "e", Some("p"), text("v"))]);
+        s.values.clear();
+        let mut t = saved("b", "y", &[("k", "f", Some("p"), text("v"))]);
+        t.meta.keys[0].binary = true;
+        let inv = inventory(vec![s, t]);
+        let problems = check(&inv, &group(&inv, Target::Vault, "secret"));
+        assert_eq!(
+            problems,
+            [
+                "a/x: key `k` has no saved value in /s/a/x.json",
+                "b/y: key `k` is recorded as binary but its saved value is text"
+            ]
+        );
+    }
+
+    #[test]
+    fn script_text_cannot_be_escaped_by_names() {
+        let inv = inventory(vec![saved(
+            "a",
+            "x",
+            &[("k", "e'\n$(reboot)", Some("p'\"q\n"), text("v"))],
+        )]);
+        let entries = group(&inv, Target::Vault, "secret");
+        let script = script(&inv, &entries, Target::Vault, "/s");
+        assert!(
+            script.contains("# e'?$(reboot): p'\"q? <- a/x key k\n"),
+            "{script}"
+        );
+        assert!(
+            script.ends_with("entry_1 | load_vault secret 'e'\\''\n$(reboot)'\n"),
+            "{script}"
+        );
+        assert!(script.contains(r#"'{"p'\''\"q\n": (.[0]["k"]"#), "{script}");
+    }
 }

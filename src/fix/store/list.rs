@@ -210,7 +210,7 @@ pub fn json(inv: &Inventory) -> String {
         .map(|e| {
             serde_json::json!({
                 "backend": e.service.name(),
-                "location": e.location,
+                "location": e.service.location_json(e.location.as_deref()),
                 "name": e.name,
                 "remote_keys": e.remote_keys,
                 "secrets": e.secrets().iter().map(|i| inv.saved[*i].id()).collect::<Vec<_>>(),
