@@ -147,7 +147,7 @@ pub fn check(
         ""
     };
     let mut msg = format!(
-        "--fix: with fix.naming: {}{origin} the secret backend would reject {} remote {}:\n",
+        "--fix: with fix.naming: {}{origin}, the secret backend would reject {} remote {}:\n",
         name(fix.naming),
         bad.len(),
         if bad.len() == 1 { "key" } else { "keys" }
