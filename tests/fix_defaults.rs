@@ -51,6 +51,13 @@ const ALLOWED: &[(&str, &str)] = &[
          KES logs in to vault, not where a value lives",
     ),
     (
+        "jx label only on the ExternalSecret",
+        "jx copies every label into the template; --fix keeps the `secret.jenkins-x.io/` labels \
+         (deploy-tool metadata, here `replica-source`, which marks the ExternalSecret for \
+         `jx secret replicate`) on the ExternalSecret only, where that tool reads them. Tolerated \
+         only when ours has the label, same value, on the ExternalSecret",
+    ),
+    (
         "data order",
         "the order of `spec.data[]`: jx follows the Secret's key order, --fix writes the keys \
          sorted; each entry is compared whole",
@@ -206,6 +213,18 @@ fn normalize(orig: &mut Value, ours: &mut Value, used: &mut BTreeMap<&'static st
     }
     if remove_key(&mut orig["metadata"]["annotations"], REPLICA) {
         note("replica annotation");
+    }
+    let template_labels = orig["spec"]["template"]["metadata"]["labels"].clone();
+    for (k, v) in template_labels.as_object().into_iter().flatten() {
+        if k.starts_with("secret.jenkins-x.io/")
+            && ours["spec"]["template"]["metadata"]["labels"]
+                .get(k)
+                .is_none()
+            && ours["metadata"]["labels"].get(k) == Some(v)
+        {
+            remove_key(&mut orig["spec"]["template"]["metadata"]["labels"], k);
+            note("jx label only on the ExternalSecret");
+        }
     }
     for v in [&mut *orig, &mut *ours] {
         drop_empty(&mut v["metadata"], "annotations");
