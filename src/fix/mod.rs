@@ -16,6 +16,8 @@
 //! while its changes are unstaged).
 
 pub mod atomic;
+pub mod backend_keys;
+pub mod defaults;
 pub mod edit;
 pub mod emit;
 pub mod leak;
