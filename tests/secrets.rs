@@ -949,13 +949,34 @@ entry_3 | load_azure my-vault pipeline-user
     assert_ne!(code, Some(0));
     assert!(err.contains("set AZURE_KEY_VAULT"), "{err}");
 
-    // Default naming gives `<namespace>/<name>`, which Azure refuses: said before anything runs.
+    // Default naming gives `<namespace>/<name>`, which Azure refuses: `--fix` says so before
+    // anything is written...
     let repo = TestRepo::new();
     repo.stage(
         ".gitops-guard.yaml",
         "fix:\n  backend: {backend-type: azureKeyVault, key-vault-name: my-vault}\n",
     );
+    repo.stage("apps/api.yaml", API);
+    let r = run(&repo, &["check", "--fix"], SIMPLE_VALUES);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("set `fix.naming: jenkins-x`"),
+        "{}",
+        r.stderr
+    );
+    assert!(!store_dir(&repo).exists());
+    // ...and `export` says it too for a store saved under another backend (an older store, or
+    // a configuration changed since).
+    repo.stage(
+        ".gitops-guard.yaml",
+        "fix:\n  backend: {backend-type: vault}\n",
+    );
     fix(&repo, &[("apps/api.yaml", API)], SIMPLE_VALUES);
+    let meta = store_dir(&repo).join("apps/api.meta");
+    let text = std::fs::read_to_string(&meta).expect("read");
+    let mut json: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    json["backend"] = serde_json::json!({"type": "azureKeyVault", "key_vault_name": "my-vault"});
+    std::fs::write(&meta, json.to_string()).expect("write");
     let r = run(
         &repo,
         &["secrets", "export", "--format", "azure"],
