@@ -59,8 +59,8 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     (
         "data order",
-        "the order of `spec.data[]`: jx follows the Secret's key order, --fix writes the keys \
-         sorted; each entry is compared whole",
+        "the order of `spec.data[]` (jx follows the Secret's key order; this branch's --fix \
+         writes the keys sorted, main's in source order); each entry is compared whole",
     ),
 ];
 
@@ -246,10 +246,16 @@ fn normalize(orig: &mut Value, ours: &mut Value, used: &mut BTreeMap<&'static st
         items.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
         items
     };
-    let (a, b) = (sorted(orig), sorted(ours));
-    if orig["spec"]["data"].as_array() != Some(&a) {
+    let names = |v: &Value| -> Vec<Value> {
+        v["spec"]["data"]
+            .as_array()
+            .map(|a| a.iter().map(|i| i["name"].clone()).collect())
+            .unwrap_or_default()
+    };
+    if names(orig) != names(ours) {
         note("data order");
     }
+    let (a, b) = (sorted(orig), sorted(ours));
     orig["spec"]["data"] = Value::Array(a);
     ours["spec"]["data"] = Value::Array(b);
 }
