@@ -2,17 +2,17 @@
 //! levels, computes positions, and prepares redacted text for display.
 //!
 //! Invariants: findings come out sorted by (path, offset, code); the text handed to reports
-//! has every secret value masked (same length, so spans stay valid); per-file work is
+//! has every secret value masked with a fixed-width mask (see `masked`); per-file work is
 //! independent, so files are processed in parallel and the result equals a serial run.
 
 use crate::config::Settings;
 use crate::finding::{Finding, LineIndex, Severity};
 use crate::manifest::{self, Document, ParseOptions};
+use crate::masked::Masked;
 use crate::rules::{self, Ctx, File, FileKind, RepoView, Rule};
 use crate::source::{Candidate, Origin, Pending, Read, ReadError, ScanSet, SkipReason, Skipped};
 use crate::suppress::{self, Suppression};
 use rayon::prelude::*;
-use std::ops::Range;
 
 mod crds;
 
@@ -21,9 +21,9 @@ mod crds;
 pub struct FileResult {
     pub path: String,
     pub findings: Vec<Finding>,
-    /// The file text with every secret value replaced by `*` (same byte length); `None` when
-    /// the file had no findings or is not text.
-    pub display_text: Option<String>,
+    /// The file text with every secret value masked, and where each span of the file is in
+    /// it; `None` when the file had no findings or is not text.
+    pub display: Option<Masked>,
     /// Informational notes for `--verbose` (e.g. a Secret allowed by its opt-out annotation).
     pub notes: Vec<String>,
     /// The commit (hex id) the content was read from, for `--range` and `pre-receive`;
@@ -195,7 +195,7 @@ fn scan_in(
             files.push(FileResult {
                 path,
                 findings: vec![f],
-                display_text: None,
+                display: None,
                 notes: Vec::new(),
                 commit: None,
             });
@@ -214,7 +214,7 @@ fn scan_in(
 /// GG103: the file should have been encrypted. All of its content counts as secret, so no
 /// code frame is shown for any of its findings.
 fn plaintext_git_crypt(result: &mut FileResult, settings: &Settings) {
-    result.display_text = None;
+    result.display = None;
     if let Some(level) = settings.level(rules::PlaintextGitCrypt.code()) {
         let mut f = Finding::new(
             &rules::PlaintextGitCrypt,
@@ -275,7 +275,7 @@ fn scan_file_with(
     let mut result = FileResult {
         path: path.to_string(),
         findings: Vec::new(),
-        display_text: None,
+        display: None,
         notes: Vec::new(),
         commit: None,
     };
@@ -351,9 +351,7 @@ fn scan_file_with(
     if ctx.settings.level(rules::RawSecret.code()).is_some() {
         result.notes = rules::allowed_secrets(&docs)
             .into_iter()
-            .map(|name| {
-                format!("{path}: Secret `{name}` allowed by `secret.jenkins-x.io/convert-exclude: \"true\"`")
-            })
+            .map(|(name, why)| format!("{path}: Secret `{name}` {why}"))
             .collect();
     }
     if manifest && !reads_docs && !findings.is_empty() {
@@ -365,10 +363,14 @@ fn scan_file_with(
     for f in &mut findings {
         f.start = lines.position(text, f.span.start);
         f.end = lines.position(text, f.span.end.max(f.span.start));
+        for l in &mut f.labels {
+            l.start = lines.position(text, l.span.start);
+            l.end = lines.position(text, l.span.end.max(l.span.start));
+        }
     }
     findings.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     if !findings.is_empty() {
-        result.display_text = Some(redact(text, &rules::sensitive_spans(text, &docs)));
+        result.display = Some(Masked::new(text, &rules::sensitive_spans(text, &docs)));
     }
     result.findings = findings;
     if leak_docs {
@@ -444,38 +446,5 @@ fn names_enabled_rule(s: &Suppression, settings: &Settings) -> bool {
     match &s.codes {
         None => true,
         Some(codes) => codes.iter().any(|c| settings.level(c).is_some()),
-    }
-}
-
-/// Masks every byte range in `spans` with `*`, keeping line breaks and byte length.
-pub fn redact(text: &str, spans: &[Range<usize>]) -> String {
-    if spans.is_empty() {
-        return text.to_string();
-    }
-    let mut bytes = text.as_bytes().to_vec();
-    for span in spans {
-        let end = span.end.min(bytes.len());
-        for b in bytes.get_mut(span.start.min(end)..end).unwrap_or_default() {
-            if *b != b'\n' && *b != b'\r' {
-                *b = b'*';
-            }
-        }
-    }
-    // Masking whole multi-byte characters keeps UTF-8 valid only if spans are on char
-    // boundaries (they are); fall back to a lossy copy rather than ever failing.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redact_keeps_length_and_newlines() {
-        let text = "a: secret\nb: |\n  multi\n  line\n";
-        let out = redact(text, &[3..9, 13..29]);
-        assert_eq!(out.len(), text.len());
-        assert!(!out.contains("secret") && !out.contains("multi"));
-        assert_eq!(out.lines().count(), text.lines().count());
     }
 }

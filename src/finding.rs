@@ -34,6 +34,9 @@ impl Severity {
 pub struct Label {
     pub span: Range<usize>,
     pub text: String,
+    /// Filled in by the engine from `span`.
+    pub start: Position,
+    pub end: Position,
 }
 
 /// 1-based line and column (column counted in characters).
@@ -95,6 +98,8 @@ impl Finding {
         self.labels.push(Label {
             span,
             text: text.into(),
+            start: Position::default(),
+            end: Position::default(),
         });
         self
     }

@@ -42,6 +42,11 @@ enum Command {
     Uninstall(hook::UninstallArgs),
     /// Server side: check a push (git's pre-receive hook input on stdin); exit 1 refuses it.
     PreReceive(hook::PreReceiveArgs),
+    /// What `check --fix` saved: list it, export it into the secret store, forget it.
+    Secrets {
+        #[command(subcommand)]
+        command: gitops_guard::secrets::SecretsCommand,
+    },
     /// Write a commented default .gitops-guard.yaml at the repository root.
     Init {
         /// Overwrite an existing file.
@@ -128,6 +133,11 @@ fn run(cli: Cli) -> Result<u8> {
         Command::PreReceive(args) => hook::pre_receive_command(
             &args,
             &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr(),
+        ),
+        Command::Secrets { command } => gitops_guard::secrets::command(
+            &command,
             &mut std::io::stdout().lock(),
             &mut std::io::stderr(),
         ),
@@ -278,7 +288,7 @@ fn run_fix(
             findings: &result.findings,
         })
         .collect();
-    let report = fix::run(
+    let mut report = fix::run(
         &files,
         &fix::FixOptions {
             workdir,
@@ -287,6 +297,7 @@ fn run_fix(
             repo: view,
         },
     );
+    report.values_dir_arg = args.values_dir.clone();
     let text = report.render();
     if !text.is_empty() {
         let mut err = std::io::stderr().lock();
@@ -427,6 +438,9 @@ fn check(args: CheckArgs) -> Result<u8> {
         }
     }
     let mut code = report_outcome(&args, &outcome)?;
+    if args.format == Format::Human && !args.fix {
+        remind_saved_values(&repo)?;
+    }
     if args.fix {
         let report = run_fix(
             &repo,
@@ -481,6 +495,17 @@ fn report_outcome(args: &CheckArgs, outcome: &engine::Outcome) -> Result<u8> {
     report::write(&mut out, outcome, args.format, color)?;
     out.flush()?;
     Ok(outcome.exit_code())
+}
+
+/// One line on stderr while values saved by `--fix` wait in the git folder (not a finding;
+/// the exit code stays). One `stat` when there are none.
+fn remind_saved_values(repo: &Repo) -> Result<()> {
+    let dir = fix::values::default_dir(&repo.common_dir());
+    if let Some(pending) = fix::store::pending(&dir) {
+        let line = fix::store::reminder(&dir, &pending, std::time::SystemTime::now());
+        writeln!(std::io::stderr().lock(), "{line}")?;
+    }
+    Ok(())
 }
 
 /// Says on stderr what `--fix` moved, or why it moved nothing.

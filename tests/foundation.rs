@@ -559,7 +559,7 @@ fn very_long_lines_get_no_code_frame() {
     let filler = "x".repeat(5000);
     repo.stage(
         "long.yaml",
-        format!("{{apiVersion: v1, kind: Secret, metadata: {{name: l, annotations: {{a: {filler}}}}}, stringData: {{p: long-line-marker}}}}\n"),
+        format!("{{apiVersion: v1, kind: Secret, metadata: {{name: l}}, note: {filler}, stringData: {{p: long-line-marker}}}}\n"),
     );
     let out = repo.cmd().arg("check").output().unwrap();
     assert_eq!(out.status.code(), Some(1));

@@ -29,8 +29,15 @@ fn scan_checked(path: &str, bytes: &[u8]) -> Result<(), TestCaseError> {
         prop_assert_eq!(&f.path, path);
         prop_assert!(f.start.line >= 1 && f.start.column >= 1);
     }
-    if let Some(d) = &result.display_text {
-        prop_assert_eq!(d.len(), bytes.len());
+    if let Some(d) = &result.display {
+        // Same lines as the file, and every finding's span maps inside the shown text.
+        if let Some(t) = text {
+            prop_assert_eq!(d.text.matches('\n').count(), t.matches('\n').count());
+        }
+        for f in &result.findings {
+            let shown = d.span(&f.span);
+            prop_assert!(shown.end <= d.text.len() && d.text.is_char_boundary(shown.start));
+        }
     }
     Ok(())
 }

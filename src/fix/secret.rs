@@ -6,11 +6,12 @@
 //! fields, templated content, owner references, ...) is an error, not a silent loss.
 
 use super::emit::Out;
+use super::leak;
 use super::naming::{self, RemoteKey, SecretId, SecretMapping};
 use super::values::{SecretValues, StoredValue};
 use crate::config::{FixConfig, FixFormat, is_dns1123_subdomain};
 use crate::manifest::{Node, Value};
-use crate::rules::RawSecretInfo;
+use crate::rules::{LAST_APPLIED, RawSecretInfo};
 use base64::Engine as _;
 use std::collections::BTreeMap;
 
@@ -71,6 +72,30 @@ pub fn convert(
     let Some(info) = RawSecretInfo::of(obj) else {
         return err("not a core v1 Secret");
     };
+    if let Some(kind) = info.unconvertible_type() {
+        return err(format!(
+            "External Secrets cannot create a Secret of type `{kind}` (the cluster issues and \
+             owns these tokens); remove it from git and revoke the committed token"
+        ));
+    }
+    if obj.get("sops").is_some() {
+        return err(
+            "it is a SOPS file with plain-text values: encrypt it again with `sops \
+             --encrypt` instead",
+        );
+    }
+    if !info.reference_keys.is_empty() {
+        return err(format!(
+            "{} resolved elsewhere ({}) next to literal values; references cannot be moved \
+             into a store: make the literals references too, or convert by hand",
+            if info.reference_keys.len() == 1 {
+                "a reference"
+            } else {
+                "references"
+            },
+            info.reference_keys.join(", ")
+        ));
+    }
     if any_templated(obj) {
         return err("it contains template expressions ({{ ... }}); render it first");
     }
@@ -113,10 +138,12 @@ pub fn convert(
         return err("`metadata.namespace` is not a valid Kubernetes name");
     }
     let labels = string_map(meta.and_then(|m| m.get("labels")), "metadata.labels")?;
-    let annotations = string_map(
+    let mut annotations = string_map(
         meta.and_then(|m| m.get("annotations")),
         "metadata.annotations",
     )?;
+    // kubectl's copy of the whole Secret, values included: never carried over.
+    annotations.retain(|(k, _)| k != LAST_APPLIED);
     let secret_type = match obj.get("type") {
         None => "Opaque".to_string(),
         Some(t) if t.is_null() => "Opaque".to_string(),
@@ -135,9 +162,17 @@ pub fn convert(
         },
     };
 
-    let values = decode_values(obj)?;
+    let (values, order) = decode_values(obj)?;
     if values.is_empty() {
         return err("the Secret has no keys to convert");
+    }
+    if let Some((what, entry, key)) =
+        leak::in_metadata(&[("label", &labels), ("annotation", &annotations)], &values)
+    {
+        return err(format!(
+            "{what} `{entry}` contains the value of `{key}`; remove it from the Secret (or \
+             convert by hand), so that no value is copied into the ExternalSecret"
+        ));
     }
 
     let prefix = annotations
@@ -151,23 +186,26 @@ pub fn convert(
         key_count: values.len(),
     };
     let backend_type = naming::backend_type(mapping, &id, &fix.backend).to_string();
-    let keys: Vec<KeyRef> = values
+    // `data[]` in the order the Secret lists its keys.
+    let keys: Vec<KeyRef> = order
         .iter()
+        .filter_map(|k| values.get_key_value(k))
         .map(|(k, v)| KeyRef {
             secret_key: k.clone(),
             remote: naming::remote_key(fix.naming, &id, k, mapping, &fix.backend),
             binary: v.is_binary(),
         })
         .collect();
+    let placed = Placement::of(&labels, &annotations);
 
     let parts = Parts {
         name: &name,
         namespace: namespace.as_deref(),
-        labels: &labels,
-        annotations: &annotations,
+        placed: &placed,
         secret_type: &secret_type,
         immutable,
         keys: &keys,
+        backend_type: &backend_type,
     };
     let object = match fix.format {
         FixFormat::Eso => eso(&parts, fix),
@@ -188,11 +226,52 @@ pub fn convert(
 struct Parts<'a> {
     name: &'a str,
     namespace: Option<&'a str>,
-    labels: &'a [(String, String)],
-    annotations: &'a [(String, String)],
+    placed: &'a Placement,
     secret_type: &'a str,
     immutable: Option<bool>,
     keys: &'a [KeyRef],
+    backend_type: &'a str,
+}
+
+/// Labels and annotations of deploy tools act on the object in git (Argo CD sync options,
+/// Helm hooks, Flux reconcile settings, Jenkins X secret schemas and pruning): they stay on
+/// the ExternalSecret. Everything else describes the Secret and goes into its template.
+const DEPLOY_TOOL_PREFIXES: &[&str] = &[
+    "argocd.argoproj.io/",
+    "helm.sh/hook",
+    "helm.sh/resource-policy",
+    "kustomize.toolkit.fluxcd.io/",
+    "secret.jenkins-x.io/",
+    "gitops.jenkins-x.io/pipeline",
+];
+
+/// Deploy-tool labels that Argo CD reads from the Secret itself (repository credentials).
+const BELONGS_ON_SECRET: &[&str] = &["argocd.argoproj.io/secret-type"];
+
+/// Where each label and annotation of the Secret goes, in source order.
+struct Placement {
+    /// Every label: the ExternalSecret keeps the Secret's labels, as before.
+    labels: Vec<(String, String)>,
+    /// Deploy-tool annotations, on the ExternalSecret.
+    annotations: Vec<(String, String)>,
+    template_labels: Vec<(String, String)>,
+    template_annotations: Vec<(String, String)>,
+}
+
+impl Placement {
+    fn of(labels: &[(String, String)], annotations: &[(String, String)]) -> Placement {
+        let deploy = |k: &str| DEPLOY_TOOL_PREFIXES.iter().any(|p| k.starts_with(p));
+        let on_secret = |k: &str| !deploy(k) || BELONGS_ON_SECRET.contains(&k);
+        let pick = |pairs: &[(String, String)], keep: &dyn Fn(&str) -> bool| {
+            pairs.iter().filter(|(k, _)| keep(k)).cloned().collect()
+        };
+        Placement {
+            labels: labels.to_vec(),
+            annotations: pick(annotations, &|k| deploy(k)),
+            template_labels: pick(labels, &on_secret),
+            template_annotations: pick(annotations, &on_secret),
+        }
+    }
 }
 
 fn string_pairs(pairs: &[(String, String)]) -> Out {
@@ -201,19 +280,23 @@ fn string_pairs(pairs: &[(String, String)]) -> Out {
 
 /// External Secrets Operator `external-secrets.io/v1`.
 fn eso(p: &Parts, fix: &FixConfig) -> Out {
+    let placed = p.placed;
     let mut metadata = vec![("name", Out::str(p.name))];
     if let Some(ns) = p.namespace {
         metadata.push(("namespace", Out::str(ns)));
     }
-    if !p.labels.is_empty() {
-        metadata.push(("labels", string_pairs(p.labels)));
+    if !placed.labels.is_empty() {
+        metadata.push(("labels", string_pairs(&placed.labels)));
+    }
+    if !placed.annotations.is_empty() {
+        metadata.push(("annotations", string_pairs(&placed.annotations)));
     }
     let mut template_meta = Vec::new();
-    if !p.labels.is_empty() {
-        template_meta.push(("labels", string_pairs(p.labels)));
+    if !placed.template_labels.is_empty() {
+        template_meta.push(("labels", string_pairs(&placed.template_labels)));
     }
-    if !p.annotations.is_empty() {
-        template_meta.push(("annotations", string_pairs(p.annotations)));
+    if !placed.template_annotations.is_empty() {
+        template_meta.push(("annotations", string_pairs(&placed.template_annotations)));
     }
     let mut template = vec![("type", Out::str(p.secret_type))];
     if !template_meta.is_empty() {
@@ -233,7 +316,7 @@ fn eso(p: &Parts, fix: &FixConfig) -> Out {
         .map(|k| {
             let mut remote = vec![("key", Out::str(k.remote.key.clone()))];
             if let Some(prop) = &k.remote.property {
-                remote.push(("property", Out::str(prop.clone())));
+                remote.push(("property", Out::str(eso_property(p.backend_type, prop))));
             }
             if let Some(v) = &k.remote.version {
                 remote.push(("version", Out::str(v.clone())));
@@ -287,12 +370,16 @@ fn kes(
             .find(|s| !s.is_empty())
             .map(str::to_string)
     };
+    let placed = p.placed;
     let mut metadata = vec![("name", Out::str(p.name))];
-    if !p.labels.is_empty() {
-        metadata.push(("labels", string_pairs(p.labels)));
+    if !placed.labels.is_empty() {
+        metadata.push(("labels", string_pairs(&placed.labels)));
     }
     if let Some(ns) = p.namespace {
         metadata.push(("namespace", Out::str(ns)));
+    }
+    if !placed.annotations.is_empty() {
+        metadata.push(("annotations", string_pairs(&placed.annotations)));
     }
     let mut spec = vec![("backendType", Out::str(backend))];
     let role_arn = pick(
@@ -386,11 +473,11 @@ fn kes(
         .collect();
     spec.push(("data", Out::Seq(data)));
     let mut template_meta = Vec::new();
-    if !p.annotations.is_empty() {
-        template_meta.push(("annotations", string_pairs(p.annotations)));
+    if !placed.template_annotations.is_empty() {
+        template_meta.push(("annotations", string_pairs(&placed.template_annotations)));
     }
-    if !p.labels.is_empty() {
-        template_meta.push(("labels", string_pairs(p.labels)));
+    if !placed.template_labels.is_empty() {
+        template_meta.push(("labels", string_pairs(&placed.template_labels)));
     }
     let mut template = Vec::new();
     if !template_meta.is_empty() {
@@ -409,9 +496,24 @@ fn kes(
     ]))
 }
 
-/// The decoded values of `data` and `stringData` (stringData wins, as in Kubernetes).
-fn decode_values(obj: &Node) -> Result<BTreeMap<String, StoredValue>, ConvertError> {
+/// The property as External Secrets Operator's provider for `backend` reads it. The GCP
+/// provider looks a property up as a gjson path and escapes dots only after the first
+/// character (`getDataByProperty` in its `gcpsm` provider), so a leading `.` would be read as
+/// a path separator: `\.dockerconfigjson` is the literal key `.dockerconfigjson`.
+fn eso_property(backend: &str, property: &str) -> String {
+    match property.strip_prefix('.') {
+        Some(rest) if backend == "gcpSecretsManager" => format!("\\.{rest}"),
+        _ => property.to_string(),
+    }
+}
+
+/// The decoded values of `data` and `stringData` (stringData wins, as in Kubernetes), and the
+/// keys in the order the Secret lists them.
+type Decoded = (BTreeMap<String, StoredValue>, Vec<String>);
+
+fn decode_values(obj: &Node) -> Result<Decoded, ConvertError> {
     let mut values = BTreeMap::new();
+    let mut order = Vec::new();
     for field in ["data", "stringData"] {
         let Some(map) = obj.get(field) else { continue };
         if map.is_null() {
@@ -447,10 +549,15 @@ fn decode_values(obj: &Node) -> Result<BTreeMap<String, StoredValue>, ConvertErr
             } else {
                 scalar.text.clone().into_bytes()
             };
-            values.insert(key.to_string(), StoredValue::from_bytes(bytes));
+            if values
+                .insert(key.to_string(), StoredValue::from_bytes(bytes))
+                .is_none()
+            {
+                order.push(key.to_string());
+            }
         }
     }
-    Ok(values)
+    Ok((values, order))
 }
 
 /// Standard base64 with padding, as the API server decodes `data` (line breaks allowed).
@@ -695,13 +802,19 @@ spec:
         let c = convert_yaml(SECRETS[4], &s.fix).unwrap();
         let es = c.object.to_json();
         assert_eq!(es["metadata"]["labels"]["enabled"], "true");
-        assert!(
-            es["metadata"].get("annotations").is_none(),
-            "annotations move to the template"
+        // Jenkins X's own annotation stays on the ExternalSecret, the rest describe the Secret.
+        assert_eq!(
+            es["metadata"]["annotations"],
+            serde_json::json!({"secret.jenkins-x.io/prefix": "staging"})
         );
         let meta = &es["spec"]["target"]["template"]["metadata"];
         assert_eq!(meta["labels"]["port"], "8080");
         assert_eq!(meta["annotations"]["note"], "a: b # c");
+        assert!(
+            meta["annotations"]
+                .get("secret.jenkins-x.io/prefix")
+                .is_none()
+        );
         // The prefix annotation drives the vault path.
         assert_eq!(
             es["spec"]["data"][0]["remoteRef"]["key"],
@@ -854,5 +967,177 @@ spec:
         let e = convert(&obj, &settings("").fix, None).unwrap_err();
         assert!(e.0.contains("the key `a` twice"), "{e}");
         assert!(!e.0.contains("one"));
+    }
+
+    /// What kubectl leaves on a Secret it applied: the whole object, values included.
+    const APPLIED: &str = r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: apps
+  labels: {app: db}
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: |
+      {"apiVersion":"v1","data":{"password":"czNjcjN0LWh1bnRlcjI="},"kind":"Secret","metadata":{"name":"db","namespace":"apps"}}
+    team: storage
+data:
+  password: czNjcjN0LWh1bnRlcjI=
+"#;
+
+    #[test]
+    fn last_applied_configuration_is_never_carried_over() {
+        for format in ["eso", "kes"] {
+            let s = settings(&format!("fix:\n  format: {format}\n"));
+            let c = convert_yaml(APPLIED, &s.fix).unwrap();
+            let text = emit::to_yaml(&c.object, 0);
+            assert!(!text.contains("last-applied"), "{text}");
+            assert!(!text.contains("czNjcjN0LWh1bnRlcjI") && !text.contains("s3cr3t"));
+            assert!(text.contains("team: storage"), "{text}");
+        }
+    }
+
+    #[test]
+    fn metadata_holding_a_value_refuses_the_secret() {
+        let cases = [
+            (
+                "note: \"the password is s3cr3t-hunter2\"",
+                "annotation `note`",
+            ),
+            (
+                "copy: '{\"password\":\"czNjcjN0LWh1bnRlcjI=\"}'",
+                "annotation `copy`",
+            ),
+        ];
+        for (annotation, what) in cases {
+            let yaml = format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n    {annotation}\ndata: {{password: czNjcjN0LWh1bnRlcjI=}}\n"
+            );
+            let e = convert_yaml(&yaml, &FixConfig::default()).unwrap_err().0;
+            assert!(e.starts_with(what) && e.contains("`password`"), "{e}");
+            assert!(!e.contains("s3cr3t") && !e.contains("czNjcjN0"), "{e}");
+        }
+        let label = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  labels: {user: admin}\nstringData: {username: admin}\n";
+        let e = convert_yaml(label, &FixConfig::default()).unwrap_err().0;
+        assert!(
+            e.starts_with("label `user` contains the value of `username`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn tokens_the_cluster_owns_and_references_are_not_converted() {
+        for kind in [
+            "kubernetes.io/service-account-token",
+            "bootstrap.kubernetes.io/token",
+        ] {
+            let yaml = format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: t}}\ntype: {kind}\ndata: {{token: dG9rZW4=}}\n"
+            );
+            let e = convert_yaml(&yaml, &FixConfig::default()).unwrap_err().0;
+            assert!(e.contains(kind) && e.contains("revoke"), "{e}");
+        }
+        let mixed = "apiVersion: v1\nkind: Secret\nmetadata: {name: m}\nstringData: {a: op://vault/item/a, b: literal-b}\n";
+        let e = convert_yaml(mixed, &FixConfig::default()).unwrap_err().0;
+        assert!(
+            e.contains("references cannot be moved") && e.contains("(a)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn deploy_tool_metadata_stays_on_the_external_secret() {
+        let yaml = r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: repo
+  namespace: argocd
+  labels:
+    argocd.argoproj.io/secret-type: repository
+    gitops.jenkins-x.io/pipeline: namespaces
+    app: x
+  annotations:
+    argocd.argoproj.io/sync-wave: "-1"
+    helm.sh/hook: pre-install
+    helm.sh/hook-weight: "1"
+    helm.sh/resource-policy: keep
+    kustomize.toolkit.fluxcd.io/reconcile: disabled
+    secret.jenkins-x.io/schema-object: "{}"
+    description: repository credentials
+stringData:
+  zeta: z-value-1
+  alpha: a-value-2
+  mid: m-value-3
+"#;
+        for format in ["eso", "kes"] {
+            let s = settings(&format!(
+                "fix:\n  format: {format}\n  backend: {{key-vault-name: kv}}\n"
+            ));
+            let c = convert_yaml(yaml, &s.fix).unwrap();
+            let es = c.object.to_json();
+            let on_es: Vec<&str> = es["metadata"]["annotations"]
+                .as_object()
+                .map(|m| m.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            assert_eq!(
+                on_es.len(),
+                6,
+                "{format}: every deploy-tool annotation stays: {on_es:?}"
+            );
+            assert!(!on_es.contains(&"description"));
+            let template = if format == "eso" {
+                &es["spec"]["target"]["template"]["metadata"]
+            } else {
+                &es["spec"]["template"]["metadata"]
+            };
+            assert_eq!(
+                template["annotations"],
+                serde_json::json!({"description": "repository credentials"}),
+                "{format}"
+            );
+            assert_eq!(
+                template["labels"],
+                serde_json::json!({"argocd.argoproj.io/secret-type": "repository", "app": "x"}),
+                "{format}: Argo CD reads the secret-type label from the Secret"
+            );
+            // data[] in the Secret's own key order (the test helper's `node` sorts keys:
+            // read the text with the real parser).
+            let docs = crate::engine::parse("s.yaml", yaml, crate::rules::FileKind::Yaml);
+            let root = docs[0].root.as_ref().expect("parses");
+            let c = convert(root, &s.fix, None).unwrap();
+            let order: Vec<&str> = c.keys.iter().map(|k| k.secret_key.as_str()).collect();
+            assert_eq!(order, ["zeta", "alpha", "mid"], "{format}");
+        }
+    }
+
+    #[test]
+    fn gsm_properties_with_a_leading_dot_are_escaped_for_eso_only() {
+        let yaml = SECRETS[3];
+        let s = settings("fix:\n  backend: {backend-type: gcpSecretsManager, project-id: p}\n");
+        let c = convert_yaml(yaml, &s.fix).unwrap();
+        let es = c.object.to_json();
+        assert_eq!(
+            es["spec"]["data"][0]["remoteRef"]["property"],
+            "\\.dockerconfigjson"
+        );
+        // The store keeps the real key: what `secrets export` loads.
+        assert_eq!(
+            c.keys[0].remote.property.as_deref(),
+            Some(".dockerconfigjson")
+        );
+        let s = settings(
+            "fix:\n  format: kes\n  backend: {backend-type: gcpSecretsManager, project-id: p}\n",
+        );
+        let c = convert_yaml(yaml, &s.fix).unwrap();
+        assert_eq!(
+            c.object.to_json()["spec"]["data"][0]["property"],
+            ".dockerconfigjson"
+        );
+        let s = settings("fix:\n  backend: {backend-type: vault}\n");
+        let c = convert_yaml(yaml, &s.fix).unwrap();
+        let es = c.object.to_json();
+        assert_eq!(
+            es["spec"]["data"][0]["remoteRef"]["property"],
+            ".dockerconfigjson"
+        );
     }
 }

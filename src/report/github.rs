@@ -133,7 +133,7 @@ mod tests {
         FileResult {
             path: "apps/a,b:c.yaml".into(),
             findings: Vec::new(),
-            display_text: None,
+            display: None,
             notes: Vec::new(),
             commit: None,
         }

@@ -3,6 +3,7 @@
 
 use crate::engine::{FileResult, Outcome};
 use crate::finding::{Finding, Severity};
+use crate::masked::Masked;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
@@ -13,6 +14,8 @@ use std::io::{self, Write};
 struct Diag<'a> {
     finding: &'a Finding,
     source: Option<NamedSource<String>>,
+    /// Points the finding's spans into the masked text of `source`.
+    masked: Option<&'a Masked>,
 }
 
 impl fmt::Debug for Diag<'_> {
@@ -63,19 +66,25 @@ impl Diagnostic for Diag<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
+        let masked = self.masked?;
         let f = self.finding;
         let labels: Vec<LabeledSpan> = if f.labels.is_empty() {
             // Point at the first line of the span only: a whole-object frame is noise.
+            let start = masked.offset_start(f.span.start);
             vec![LabeledSpan::new_primary_with_span(
                 None,
-                (f.span.start, first_line_len(self.source.as_ref(), f)),
+                (
+                    start,
+                    first_line_len(&masked.text, start, masked.offset_end(f.span.end)),
+                ),
             )]
         } else {
             f.labels
                 .iter()
                 .enumerate()
                 .map(|(i, l)| {
-                    let span = (l.span.start, l.span.end.saturating_sub(l.span.start));
+                    let shown = masked.span(&l.span);
+                    let span = (shown.start, shown.end - shown.start);
                     if i == 0 {
                         LabeledSpan::new_primary_with_span(Some(l.text.clone()), span)
                     } else {
@@ -88,11 +97,9 @@ impl Diagnostic for Diag<'_> {
     }
 }
 
-fn first_line_len(source: Option<&NamedSource<String>>, f: &Finding) -> usize {
-    let Some(src) = source else { return 0 };
-    let text = src.inner();
-    let end = f.span.end.min(text.len());
-    let start = f.span.start.min(end);
+fn first_line_len(text: &str, start: usize, end: usize) -> usize {
+    let end = end.min(text.len());
+    let start = start.min(end);
     text.get(start..end)
         .map(|s| s.find('\n').unwrap_or(s.len()))
         .unwrap_or(0)
@@ -115,12 +122,17 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
         .as_deref()
         .map(|c| format!("{}:", short_id(c)))
         .unwrap_or_default();
-    let source = file
-        .display_text
+    let masked = file
+        .display
         .as_ref()
-        .filter(|text| frame_fits(text, finding))
-        .map(|text| NamedSource::new(format!("{commit}{}", finding.path), text.clone()));
-    let diag = Diag { finding, source };
+        .filter(|masked| frame_fits(masked, finding));
+    let source =
+        masked.map(|m| NamedSource::new(format!("{commit}{}", finding.path), m.text.clone()));
+    let diag = Diag {
+        finding,
+        source,
+        masked,
+    };
     let mut out = String::new();
     if handler.render_report(&mut out, &diag).is_err() {
         out = format!("{}: {}\n", finding.code, finding.message);
@@ -143,20 +155,19 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
 const MAX_FRAME_LINE: usize = 1000;
 
 /// Whether every line the finding's labels touch is short enough to show.
-fn frame_fits(text: &str, finding: &Finding) -> bool {
+fn frame_fits(masked: &Masked, finding: &Finding) -> bool {
+    let text = masked.text.as_str();
     let line_len = |offset: usize| {
         let offset = offset.min(text.len());
         let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
         end - start
     };
-    std::iter::once(finding.span.start)
-        .chain(
-            finding
-                .labels
-                .iter()
-                .flat_map(|l| [l.span.start, l.span.end]),
-        )
+    std::iter::once(masked.offset_start(finding.span.start))
+        .chain(finding.labels.iter().flat_map(|l| {
+            let shown = masked.span(&l.span);
+            [shown.start, shown.end]
+        }))
         .filter(|&o| text.is_char_boundary(o.min(text.len())))
         .all(|o| line_len(o) <= MAX_FRAME_LINE)
 }

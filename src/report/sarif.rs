@@ -9,7 +9,7 @@
 //! <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>
 
 use crate::engine::{FileResult, Outcome};
-use crate::finding::{Finding, LineIndex, Position, Severity};
+use crate::finding::{Finding, Position, Severity};
 use crate::rules::{self, Rule};
 use serde_json::{Value, json};
 use std::io::{self, Write};
@@ -31,13 +31,8 @@ pub fn value(outcome: &Outcome) -> Value {
     let rules: Vec<Value> = rules::RULES.iter().map(|r| rule_descriptor(*r)).collect();
     let mut results = Vec::new();
     for file in &outcome.files {
-        // Label positions come from the redacted text (same byte length as the original).
-        let lines = file
-            .display_text
-            .as_deref()
-            .map(|text| (text, LineIndex::new(text)));
         for f in &file.findings {
-            results.push(result(file, f, lines.as_ref()));
+            results.push(result(file, f));
         }
     }
     let notifications: Vec<Value> = outcome
@@ -114,7 +109,7 @@ fn family(code: &str) -> &'static str {
     }
 }
 
-fn result(file: &FileResult, f: &Finding, lines: Option<&(&str, LineIndex)>) -> Value {
+fn result(file: &FileResult, f: &Finding) -> Value {
     let mut text = f.message.clone();
     if let Some(help) = &f.help {
         text.push_str("\nhelp: ");
@@ -136,27 +131,23 @@ fn result(file: &FileResult, f: &Finding, lines: Option<&(&str, LineIndex)>) -> 
     if let Some(i) = rules::RULES.iter().position(|r| r.code() == f.code) {
         r["ruleIndex"] = json!(i);
     }
-    if let Some((text, index)) = lines {
-        let related: Vec<Value> = f
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                let start = index.position(text, l.span.start);
-                let end = index.position(text, l.span.end.max(l.span.start));
-                json!({
-                    "id": i,
-                    "message": {"text": l.text},
-                    "physicalLocation": {
-                        "artifactLocation": artifact(&f.path),
-                        "region": region(start, end),
-                    },
-                })
+    let related: Vec<Value> = f
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            json!({
+                "id": i,
+                "message": {"text": l.text},
+                "physicalLocation": {
+                    "artifactLocation": artifact(&f.path),
+                    "region": region(l.start, l.end),
+                },
             })
-            .collect();
-        if !related.is_empty() {
-            r["relatedLocations"] = json!(related);
-        }
+        })
+        .collect();
+    if !related.is_empty() {
+        r["relatedLocations"] = json!(related);
     }
     if let Some(commit) = &file.commit {
         r["properties"]["commit"] = json!(commit);
