@@ -949,27 +949,39 @@ entry_3 | load_azure my-vault pipeline-user
     assert_ne!(code, Some(0));
     assert!(err.contains("set AZURE_KEY_VAULT"), "{err}");
 
-    // Default naming gives `<namespace>/<name>`, which Azure refuses: said before anything runs.
+    // Default naming gives `<namespace>/<name>`, which Azure refuses: `--fix` says so as a
+    // configuration error (issue 12 part 3) before it writes a manifest or saves a value, so
+    // no such entry ever reaches `secrets export`.
     let repo = TestRepo::new();
     repo.stage(
         ".gitops-guard.yaml",
         "fix:\n  backend: {backend-type: azureKeyVault, key-vault-name: my-vault}\n",
     );
-    fix(&repo, &[("apps/api.yaml", API)], SIMPLE_VALUES);
+    repo.stage("apps/api.yaml", API);
     let r = run(
         &repo,
-        &["secrets", "export", "--format", "azure"],
+        &["check", "--fix", "--select", "GG101"],
         SIMPLE_VALUES,
     );
-    assert_eq!(r.code, Some(2));
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert!(
         r.stderr.contains(
-            "azureKeyVault entry `apps/api` (key vault my-vault) (from apps/api): Azure Key \
-             Vault names hold only letters, digits and `-`"
+            "`apps/api` (Secret apps/api, backend azureKeyVault): Azure Key Vault secret names \
+             are 1 to 127 of A-Z a-z 0-9 -"
         ),
         "{}",
         r.stderr
     );
+    assert!(
+        r.stderr.contains("set `fix.naming: jenkins-x`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("apps/api.yaml")).expect("read"),
+        API
+    );
+    assert!(!store_dir(&repo).exists(), "no value saved");
 }
 
 #[test]
