@@ -57,11 +57,6 @@ const ALLOWED: &[(&str, &str)] = &[
          `jx secret replicate`) on the ExternalSecret only, where that tool reads them. Tolerated \
          only when ours has the label, same value, on the ExternalSecret",
     ),
-    (
-        "data order",
-        "the order of `spec.data[]` (jx follows the Secret's key order; this branch's --fix \
-         writes the keys sorted, main's in source order); each entry is compared whole",
-    ),
 ];
 
 /// One ExternalSecret of the fixture: its path, the comment lines above it, the object.
@@ -241,23 +236,6 @@ fn normalize(orig: &mut Value, ours: &mut Value, used: &mut BTreeMap<&'static st
         orig["spec"]["vaultRole"] = "jx-vault".into();
         note("vaultRole -m");
     }
-    let sorted = |v: &Value| {
-        let mut items = v["spec"]["data"].as_array().cloned().unwrap_or_default();
-        items.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-        items
-    };
-    let names = |v: &Value| -> Vec<Value> {
-        v["spec"]["data"]
-            .as_array()
-            .map(|a| a.iter().map(|i| i["name"].clone()).collect())
-            .unwrap_or_default()
-    };
-    if names(orig) != names(ours) {
-        note("data order");
-    }
-    let (a, b) = (sorted(orig), sorted(ours));
-    orig["spec"]["data"] = Value::Array(a);
-    ours["spec"]["data"] = Value::Array(b);
 }
 
 /// Field-by-field differences of two JSON values (paths), for the failure message.
