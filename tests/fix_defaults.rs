@@ -57,11 +57,6 @@ const ALLOWED: &[(&str, &str)] = &[
          `jx secret replicate`) on the ExternalSecret only, where that tool reads them. Tolerated \
          only when ours has the label, same value, on the ExternalSecret",
     ),
-    (
-        "data order",
-        "the order of `spec.data[]`: jx follows the Secret's key order, --fix writes the keys \
-         sorted; each entry is compared whole",
-    ),
 ];
 
 /// One ExternalSecret of the fixture: its path, the comment lines above it, the object.
@@ -241,17 +236,6 @@ fn normalize(orig: &mut Value, ours: &mut Value, used: &mut BTreeMap<&'static st
         orig["spec"]["vaultRole"] = "jx-vault".into();
         note("vaultRole -m");
     }
-    let sorted = |v: &Value| {
-        let mut items = v["spec"]["data"].as_array().cloned().unwrap_or_default();
-        items.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
-        items
-    };
-    let (a, b) = (sorted(orig), sorted(ours));
-    if orig["spec"]["data"].as_array() != Some(&a) {
-        note("data order");
-    }
-    orig["spec"]["data"] = Value::Array(a);
-    ours["spec"]["data"] = Value::Array(b);
 }
 
 /// Field-by-field differences of two JSON values (paths), for the failure message.
