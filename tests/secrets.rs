@@ -1235,3 +1235,42 @@ note: jx/tekton-git: no metadata was saved with it (an older gitops-guard); its 
         "{err}"
     );
 }
+
+#[test]
+fn gcp_properties_with_a_leading_dot_load_under_their_real_key() {
+    // ESO's GCP provider is given `\.dockerconfigjson`; the store must hold `.dockerconfigjson`.
+    let repo = TestRepo::new();
+    repo.stage(
+        ".gitops-guard.yaml",
+        "fix:\n  naming: jenkins-x\n  backend: {backend-type: gcpSecretsManager, project-id: my-proj, unique-prefix: c1}\n",
+    );
+    let regcred = "apiVersion: v1\nkind: Secret\nmetadata: {name: regcred, namespace: jx}\ntype: kubernetes.io/dockerconfigjson\nstringData:\n  .dockerconfigjson: '{\"auths\":{\"r\":{\"auth\":\"docker-auth-xq\"}}}'\n";
+    fix(&repo, &[("jx/regcred.yaml", regcred)], &["docker-auth-xq"]);
+    let written = std::fs::read_to_string(repo.join("jx/regcred.yaml")).expect("read");
+    assert!(
+        written.contains("property: \\.dockerconfigjson")
+            || written.contains("property: '\\.dockerconfigjson'"),
+        "{written}"
+    );
+    let r = run(&repo, &["secrets", "list"], &["docker-auth-xq"]);
+    assert!(
+        r.stdout
+            .contains("    .dockerconfigjson -> c1-regcred, property .dockerconfigjson\n"),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        &repo,
+        &["secrets", "export", "--format", "gcp"],
+        &["docker-auth-xq"],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let fakes = Fakes::new();
+    let (code, err) = fakes.run(&r.stdout);
+    assert_eq!(code, Some(0), "{err}");
+    let stored: serde_json::Value = serde_json::from_str(&fakes.read("c1-regcred")).expect("JSON");
+    assert_eq!(
+        stored,
+        serde_json::json!({".dockerconfigjson": "{\"auths\":{\"r\":{\"auth\":\"docker-auth-xq\"}}}"})
+    );
+}

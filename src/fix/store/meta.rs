@@ -9,7 +9,9 @@
 //! `immutable`), where it came from (the manifest path, the ExternalSecret format and naming
 //! scheme), the backend with its settings (vault auth mount and role, GSM project and prefix,
 //! Azure key vault, AWS region and role), and per key the remote key, property, version and
-//! binary flag exactly as the written ExternalSecret references them. Never a value.
+//! binary flag the written ExternalSecret references, as the store holds them (ESO's GCP
+//! provider reads a property starting with `.` escaped, `\.dockerconfigjson`; the metadata
+//! keeps the store's key, `.dockerconfigjson`). Never a value.
 //!
 //! A store written before metadata existed has none: [`recompute`] derives it from the
 //! current configuration and mapping file, and callers say so.
@@ -97,7 +99,8 @@ pub struct KeyMeta {
     pub key: String,
     /// `remoteRef.key` (KES `key`).
     pub remote_key: String,
-    /// `remoteRef.property` (KES `property`); `None`: the whole entry is the value.
+    /// `remoteRef.property` (KES `property`) as the store holds it (unescaped); `None`: the
+    /// whole entry is the value.
     #[serde(default)]
     pub property: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
