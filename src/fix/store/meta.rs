@@ -135,7 +135,9 @@ pub struct Shape {
 }
 
 impl Shape {
-    /// Reads the shape of a Secret that converted successfully.
+    /// Reads the shape of a Secret that converted successfully. `last-applied-configuration`
+    /// is left out: it is a copy of the whole Secret, values included, and `kubectl apply`
+    /// writes it again.
     pub fn of(obj: &Node) -> Shape {
         let string_map = |node: Option<&Node>| -> BTreeMap<String, String> {
             node.and_then(Node::as_map)
@@ -159,10 +161,12 @@ impl Shape {
             Some("false") => Some(false),
             _ => None,
         };
+        let mut annotations = string_map(obj.at(&["metadata", "annotations"]));
+        annotations.remove(crate::rules::LAST_APPLIED);
         Shape {
             secret_type,
             labels: string_map(obj.at(&["metadata", "labels"])),
-            annotations: string_map(obj.at(&["metadata", "annotations"])),
+            annotations,
             immutable,
         }
     }
@@ -598,13 +602,14 @@ mod tests {
 
     #[test]
     fn shape_reads_the_secret() {
-        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {a: b}\n  annotations: {x: ''}\ntype: kubernetes.io/tls\nimmutable: true\ndata: {}\n";
+        let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {a: b}\n  annotations: {x: '', kubectl.kubernetes.io/last-applied-configuration: '{\"data\": 1}'}\ntype: kubernetes.io/tls\nimmutable: true\ndata: {}\n";
         let docs = crate::engine::parse("s.yaml", text, crate::rules::FileKind::Yaml);
         let root = docs[0].root.as_ref().unwrap();
         let shape = Shape::of(root);
         assert_eq!(shape.secret_type, "kubernetes.io/tls");
         assert_eq!(shape.labels["a"], "b");
         assert_eq!(shape.annotations["x"], "");
+        assert_eq!(shape.annotations.len(), 1, "no last-applied-configuration");
         assert_eq!(shape.immutable, Some(true));
     }
 }
