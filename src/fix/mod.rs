@@ -1236,7 +1236,7 @@ stringData:
     /// reason), the result re-parses with no raw Secret left, and no value survives.
     #[test]
     fn corpus_secrets() {
-        let corpus = crate::fix::testutil::schemas_dir().with_file_name("corpus");
+        let corpus = crate::fix::testutil::corpus_dir();
         let mut stack = vec![corpus];
         let (mut converted, mut refused) = (0, 0);
         while let Some(dir) = stack.pop() {

@@ -44,6 +44,14 @@ impl TestRepo {
         repo
     }
 
+    /// A repository holding a copy of `tree`, every file staged.
+    pub fn staging_tree(tree: &Path) -> TestRepo {
+        let repo = TestRepo::new();
+        copy_tree(tree, repo.path());
+        repo.git(&["add", "-A"]);
+        repo
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -150,18 +158,16 @@ pub fn f(code: &str, path: &str, line: u64) -> (String, String, u64) {
     (code.to_string(), path.to_string(), line)
 }
 
-/// `shared/corpus/` beside (or above) the checkout, if present. CI always has it, so there
-/// (`CI` set) a missing corpus fails instead of skipping the corpus tests.
-pub fn corpus_dir() -> Option<PathBuf> {
-    let found = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/corpus"))
-        .find(|p| p.is_dir());
-    assert!(
-        found.is_some() || std::env::var_os("CI").is_none(),
-        "CI is set but shared/corpus is not beside the checkout"
-    );
-    found
+/// The real GitOps trees in `tests/fixtures/corpus/`, one folder per repository.
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus")
+}
+
+/// One tree of the corpus (`<owner>__<repo>`); a missing tree fails the test.
+pub fn corpus_tree(name: &str) -> PathBuf {
+    let dir = corpus_dir().join(name);
+    assert!(dir.is_dir(), "corpus tree {} is missing", dir.display());
+    dir
 }
 
 /// Copies a folder tree (regular files and folders).
