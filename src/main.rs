@@ -5,9 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use gitops_guard::config::{self, Settings};
 use gitops_guard::fix::moves;
 use gitops_guard::report::{self, Format};
-use gitops_guard::rules::RepoView;
-use gitops_guard::source::{Limits, Repo, ScanSet, Selection};
-use gitops_guard::{engine, fix, hook, rules};
+use gitops_guard::source::{Limits, Repo, RepoView, ScanSet, Selection};
+use gitops_guard::{engine, fix, hook, manifest, rules};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -255,7 +254,7 @@ fn run_fix(
     repo: &Repo,
     args: &CheckArgs,
     settings: &Settings,
-    view: &dyn rules::RepoView,
+    view: &dyn RepoView,
     outcome: &engine::Outcome,
     inputs: &[(String, Vec<u8>)],
 ) -> Result<fix::FixReport> {
@@ -277,7 +276,7 @@ fn run_fix(
         let Ok(text) = std::str::from_utf8(bytes) else {
             continue;
         };
-        let docs = engine::parse(&result.path, text, rules::FileKind::of(&result.path));
+        let docs = manifest::parse_file(&result.path, text, manifest::FileKind::of(&result.path));
         parsed.push((result, bytes, docs));
     }
     let files: Vec<fix::FixFile> = parsed

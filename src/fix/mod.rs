@@ -26,8 +26,9 @@ pub mod values;
 
 use crate::config::{FixFormat, Settings};
 use crate::finding::Finding;
-use crate::manifest::{Document, Node, objects};
-use crate::rules::{self, Ctx, File, FileKind, RepoView};
+use crate::manifest::{Document, FileKind, Node, objects};
+use crate::rules::{self, Ctx, File};
+use crate::source::{NoRepo, RepoView};
 use edit::Edit;
 use naming::SecretMapping;
 use secret::KeyRef;
@@ -344,18 +345,13 @@ pub fn plan_in_memory(
     settings: &Settings,
 ) -> Result<Option<(String, Vec<secret::Converted>)>, Status> {
     let kind = FileKind::of(path);
-    let docs = crate::engine::parse(path, text, kind);
+    let docs = crate::manifest::parse_file(path, text, kind);
     let mut findings = Vec::new();
     if let Some(rule) = rules::lookup(CODE) {
-        let file = File {
-            path,
-            text,
-            kind,
-            docs: &docs,
-        };
+        let file = File::new(path, text, kind, &docs);
         let ctx = Ctx {
             settings,
-            repo: &rules::NoRepo,
+            repo: &NoRepo,
             layout: None,
         };
         rule.check(&file, &ctx, &mut findings);
@@ -368,7 +364,7 @@ pub fn plan_in_memory(
         workdir: Path::new("/nonexistent"),
         values_dir: Path::new("/nonexistent"),
         settings,
-        repo: &rules::NoRepo,
+        repo: &NoRepo,
     };
     fix_text(path, text, &docs, &findings, &opts, None).map(Some)
 }
@@ -543,7 +539,7 @@ fn recheck(
         ))
     };
     let kind = FileKind::of(path);
-    let new_docs = crate::engine::parse(path, new_text, kind);
+    let new_docs = crate::manifest::parse_file(path, new_text, kind);
     let errors = |docs: &[Document]| docs.iter().filter(|d| d.error.is_some()).count();
     if errors(&new_docs) > errors(old_docs) {
         return Err(internal("does not parse"));
@@ -582,12 +578,7 @@ fn recheck(
         }
     }
     if let Some(rule) = rules::lookup(CODE) {
-        let file = File {
-            path,
-            text: new_text,
-            kind,
-            docs: &new_docs,
-        };
+        let file = File::new(path, new_text, kind, &new_docs);
         let ctx = Ctx {
             settings: opts.settings,
             repo: opts.repo,
@@ -823,7 +814,6 @@ fn plural(n: usize, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::NoRepo;
 
     const SECRET: &str = "apiVersion: v1
 kind: Secret
@@ -851,12 +841,7 @@ stringData:
     ];
 
     fn findings(path: &str, text: &str, docs: &[Document], settings: &Settings) -> Vec<Finding> {
-        let file = File {
-            path,
-            text,
-            kind: FileKind::of(path),
-            docs,
-        };
+        let file = File::new(path, text, FileKind::of(path), docs);
         let ctx = Ctx {
             settings,
             repo: &NoRepo,
@@ -876,7 +861,7 @@ stringData:
         config: &str,
     ) -> Result<(String, Vec<secret::Converted>), Status> {
         let settings = Settings::from_text(config, None).unwrap();
-        let docs = crate::engine::parse(path, text, FileKind::of(path));
+        let docs = crate::manifest::parse_file(path, text, FileKind::of(path));
         let found = findings(path, text, &docs, &settings);
         let opts = FixOptions {
             workdir: Path::new("/nonexistent"),
@@ -889,7 +874,7 @@ stringData:
 
     fn gg101_count(path: &str, text: &str) -> usize {
         let settings = Settings::default();
-        let docs = crate::engine::parse(path, text, FileKind::of(path));
+        let docs = crate::manifest::parse_file(path, text, FileKind::of(path));
         assert!(docs.iter().all(|d| d.error.is_none()), "parses:\n{text}");
         findings(path, text, &docs, &settings).len()
     }
@@ -1045,7 +1030,7 @@ stringData:
         fn run(&self, staged: &[(&str, &str)]) -> FixReport {
             let parsed: Vec<(&str, &str, Vec<Document>)> = staged
                 .iter()
-                .map(|(p, t)| (*p, *t, crate::engine::parse(p, t, FileKind::of(p))))
+                .map(|(p, t)| (*p, *t, crate::manifest::parse_file(p, t, FileKind::of(p))))
                 .collect();
             let found: Vec<Vec<Finding>> = parsed
                 .iter()
@@ -1260,7 +1245,7 @@ stringData:
                     continue;
                 }
                 let settings = Settings::default();
-                let docs = crate::engine::parse(&name, &text, FileKind::of(&name));
+                let docs = crate::manifest::parse_file(&name, &text, FileKind::of(&name));
                 let found = findings(&name, &text, &docs, &settings);
                 if found.is_empty() {
                     continue;

@@ -9,8 +9,8 @@
 
 use super::pins::{Problem, Unpinned, describe};
 use super::versions::{VersionPin, is_commit_sha, is_range, is_version_tag, version_pin};
-use super::{Ctx, File, FileKind, version_stream};
-use crate::manifest::{Node, objects};
+use super::{Ctx, File, version_stream};
+use crate::manifest::{FileKind, Node, objects};
 use std::ops::Range;
 
 /// Prefilter for GG203/GG204 chart places: by file name (helmfiles, `Chart.yaml`,

@@ -7,10 +7,10 @@
 //! their value is unknown until rendering.
 
 use super::image_ref::{ImageRef, Pin, tag_pin};
-use super::{Ctx, File, FileKind};
+use super::{Ctx, File};
 use crate::finding::Finding;
 use crate::manifest::dockerfile::{self, Target};
-use crate::manifest::{Node, Style, objects};
+use crate::manifest::{FileKind, Node, Style, objects};
 use std::ops::Range;
 
 /// What is wrong with a reference; each problem belongs to one rule.
@@ -40,7 +40,7 @@ pub struct Unpinned {
 impl Unpinned {
     /// The finding for `rule`.
     pub fn into_finding(self, rule: &dyn super::Rule, path: &str) -> Finding {
-        let mut f = Finding::new(rule, path, self.span, self.message).with_help(self.help);
+        let mut f = Finding::new(rule.info(), path, self.span, self.message).with_help(self.help);
         for (span, text) in self.labels {
             f = f.with_label(span, text);
         }
@@ -539,7 +539,9 @@ fn dotted(path: &[String]) -> String {
 #[cfg(test)]
 pub(crate) mod testing {
     use crate::config::Settings;
-    use crate::rules::{Ctx, File, FileKind, RepoView, Rule};
+    use crate::manifest::FileKind;
+    use crate::rules::{Ctx, File, Rule};
+    use crate::source::RepoView;
     use std::collections::HashMap;
     use std::sync::Arc;
 
@@ -591,13 +593,8 @@ pub(crate) mod testing {
         if !rule.applies_to(kind, path, text.as_bytes()) {
             return Vec::new();
         }
-        let docs = crate::engine::parse(path, text, kind);
-        let file = File {
-            path,
-            text,
-            kind,
-            docs: &docs,
-        };
+        let docs = crate::manifest::parse_file(path, text, kind);
+        let file = File::new(path, text, kind, &docs);
         let ctx = Ctx {
             settings,
             repo,

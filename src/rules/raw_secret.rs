@@ -1,8 +1,9 @@
 //! GG101 raw-secret, and the spans of secret values that every output must redact.
 
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
-use crate::manifest::{Document, Node, objects};
+use crate::manifest::{Document, FileKind, Node, objects};
 use std::ops::Range;
 
 /// GG101 raw-secret. Docs: [`DOC`].
@@ -60,20 +61,11 @@ the values under `.git/gitops-guard/secrets/<namespace>/<name>.json` (never prin
 const EXCLUDE_ANNOTATION: &str = "secret.jenkins-x.io/convert-exclude";
 
 impl Rule for RawSecret {
-    fn code(&self) -> &'static str {
-        "GG101"
-    }
-    fn name(&self) -> &'static str {
-        "raw-secret"
-    }
-    fn summary(&self) -> &'static str {
-        "a Kubernetes Secret with values in data/stringData"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::RAW_SECRET
     }
     fn doc(&self) -> &'static str {
         DOC
-    }
-    fn fixable(&self) -> bool {
-        true
     }
     fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
         matches!(kind, FileKind::Yaml | FileKind::Json) && super::contains(bytes, "Secret")
@@ -89,7 +81,7 @@ impl Rule for RawSecret {
                     continue;
                 }
                 let mut finding = Finding::new(
-                    self,
+                    self.info(),
                     file.path,
                     obj.span.clone(),
                     format!(

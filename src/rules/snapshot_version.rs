@@ -1,8 +1,10 @@
 //! GG203 snapshot-version.
 
 use super::pins::{self, Problem};
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
+use crate::manifest::FileKind;
 
 /// GG203 snapshot-version. Docs: [`DOC`].
 pub struct SnapshotVersion;
@@ -34,14 +36,8 @@ containers:
 "#;
 
 impl Rule for SnapshotVersion {
-    fn code(&self) -> &'static str {
-        "GG203"
-    }
-    fn name(&self) -> &'static str {
-        "snapshot-version"
-    }
-    fn summary(&self) -> &'static str {
-        "a SNAPSHOT image tag or chart version"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::SNAPSHOT_VERSION
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -59,8 +55,8 @@ impl Rule for SnapshotVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::NoRepo;
     use crate::rules::pins::testing::run;
+    use crate::source::NoRepo;
 
     #[test]
     fn images_and_charts() {
