@@ -38,8 +38,9 @@ pub fn may_name_charts(kind: FileKind, path: &str, bytes: &[u8]) -> bool {
         .any(|n| super::contains(bytes, n))
 }
 
-/// Every unpinned chart or artifact reference of the file.
-pub fn charts(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
+/// Every unpinned chart or artifact reference of the file (read it through [`super::pins::charts`],
+/// which scans once per file).
+pub(super) fn scan(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
     if !matches!(file.kind, FileKind::Yaml | FileKind::Json) {
         return Vec::new();
     }

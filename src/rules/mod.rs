@@ -39,6 +39,8 @@ pub struct File<'a> {
     pub kind: FileKind,
     /// Parsed documents (empty unless the file is YAML or JSON).
     pub docs: &'a [Document],
+    /// Scans several rules share, done once per file (see [`pins::images`]).
+    scans: pins::Scans,
 }
 
 impl<'a> File<'a> {
@@ -48,6 +50,7 @@ impl<'a> File<'a> {
             text,
             kind,
             docs,
+            scans: pins::Scans::default(),
         }
     }
 }

@@ -46,9 +46,20 @@ impl Rule for SnapshotVersion {
         kind != FileKind::Other && super::contains_ignore_ascii_case(bytes, "snapshot")
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
-        let mut found = pins::images(file, ctx);
-        found.extend(super::charts::charts(file, ctx));
-        pins::report(self, Problem::Snapshot, found, file.path, out);
+        pins::report(
+            self,
+            Problem::Snapshot,
+            pins::images(file, ctx),
+            file.path,
+            out,
+        );
+        pins::report(
+            self,
+            Problem::Snapshot,
+            pins::charts(file, ctx),
+            file.path,
+            out,
+        );
     }
 }
 

@@ -69,7 +69,7 @@ impl Rule for UnpinnedChart {
         super::charts::may_name_charts(kind, path, bytes)
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
-        let found = super::charts::charts(file, ctx);
+        let found = pins::charts(file, ctx);
         pins::report(self, Problem::UnpinnedChart, found, file.path, out);
     }
 }
