@@ -29,6 +29,7 @@ pub use raw_secret::{RawSecretInfo, allowed_secrets, sensitive_spans};
 use crate::catalog::{self, RuleInfo, Severity};
 use crate::config::Settings;
 use crate::finding::Finding;
+use crate::layout::LayoutIndex;
 use crate::manifest::{Document, FileKind};
 use crate::source::RepoView;
 
@@ -61,7 +62,7 @@ pub struct Ctx<'a> {
     pub repo: &'a dyn RepoView,
     /// The layout of this run (GG301–GG304); `None` when no layout applies or those rules
     /// are off.
-    pub layout: Option<&'a crate::layout::LayoutIndex<'a>>,
+    pub layout: Option<&'a LayoutIndex<'a>>,
 }
 
 /// A rule. See `raw_secret.rs` for the model to follow.
