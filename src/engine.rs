@@ -5,12 +5,16 @@
 //! has every secret value masked with a fixed-width mask (see `masked`); per-file work is
 //! independent, so files are processed in parallel and the result equals a serial run.
 
+use crate::catalog::{self, Severity};
 use crate::config::Settings;
-use crate::finding::{Finding, LineIndex, Severity};
-use crate::manifest::{self, Document, ParseOptions};
+use crate::finding::{Finding, LineIndex, Position};
+use crate::layout::LayoutIndex;
+use crate::manifest::{Document, FileKind, parse_file};
 use crate::masked::Masked;
-use crate::rules::{self, Ctx, File, FileKind, RepoView, Rule};
-use crate::source::{Candidate, Origin, Pending, Read, ReadError, ScanSet, SkipReason, Skipped};
+use crate::rules::{self, Ctx, File, Rule, internal};
+use crate::source::{
+    Candidate, Origin, Pending, Read, ReadError, RepoView, ScanSet, SkipReason, Skipped,
+};
 use crate::suppress::{self, Suppression};
 use rayon::prelude::*;
 
@@ -75,7 +79,7 @@ fn scan_in(
     provisional: Option<bool>,
 ) -> Outcome {
     // Built only when a layout rule is on and a layout applies; lazy inside.
-    let mut layout = crate::layout::LayoutIndex::for_run(settings, repo);
+    let mut layout = LayoutIndex::for_run(settings, repo);
     let mut errors = set.errors;
     let mut read_skips = set.skipped;
     let mut candidates: Vec<_> = set
@@ -179,18 +183,10 @@ fn scan_in(
         skipped.push(s);
     }
     for (path, size, limit) in too_large {
-        if let Some(level) = settings.level(rules::FileTooLarge.code()) {
-            let mut f = Finding::new(
-                &rules::FileTooLarge,
-                &path,
-                0..0,
-                format!("not scanned: {size} bytes is over the size limit of {limit} bytes"),
-            )
-            .with_help(
-                "raise `max-file-size` in .gitops-guard.yaml to scan it, or keep it out of git",
-            );
+        if let Some(level) = settings.level(catalog::FILE_TOO_LARGE.code) {
+            let mut f = internal::too_large(&path, size, limit);
             f.severity = level;
-            f.start = crate::finding::Position { line: 1, column: 1 };
+            f.start = Position { line: 1, column: 1 };
             f.end = f.start;
             files.push(FileResult {
                 path,
@@ -215,40 +211,13 @@ fn scan_in(
 /// code frame is shown for any of its findings.
 fn plaintext_git_crypt(result: &mut FileResult, settings: &Settings) {
     result.display = None;
-    if let Some(level) = settings.level(rules::PlaintextGitCrypt.code()) {
-        let mut f = Finding::new(
-            &rules::PlaintextGitCrypt,
-            &result.path,
-            0..0,
-            "is marked `filter=git-crypt` in .gitattributes, but the staged content is plaintext",
-        )
-        .with_help(
-            "git-crypt is locked or not installed: run `git-crypt unlock`, then \
-             `git rm --cached <file>` and `git add <file>` so that ciphertext is staged",
-        );
+    if let Some(level) = settings.level(catalog::PLAINTEXT_GIT_CRYPT.code) {
+        let mut f = rules::plaintext_git_crypt::finding(&result.path);
         f.severity = level;
-        f.start = crate::finding::Position { line: 1, column: 1 };
+        f.start = Position { line: 1, column: 1 };
         f.end = f.start;
         result.findings.insert(0, f);
     }
-}
-
-/// Whether a path lies in a Helm chart's `templates/` folder (read tolerantly).
-pub(crate) fn is_chart_template(path: &str) -> bool {
-    // Asked for every path of the repository (the CRD memo's tag): a prepared searcher.
-    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new("/templates/"));
-    path.starts_with("templates/") || FINDER.find(path.as_bytes()).is_some()
-}
-
-/// Parses a YAML/JSON file into documents.
-pub fn parse(path: &str, text: &str, kind: FileKind) -> Vec<Document> {
-    let opts = ParseOptions {
-        json: kind == FileKind::Json,
-        tolerant: is_chart_template(path),
-        ..ParseOptions::default()
-    };
-    manifest::parse_stream(text, &opts)
 }
 
 /// Runs the rules over one file.
@@ -287,33 +256,22 @@ fn scan_file_with(
         Ok(t) => t,
         Err(e) => {
             // Rules about paths alone still run: they never look at the bytes.
-            let file = File {
-                path,
-                text: "",
-                kind,
-                docs: &[],
-            };
+            let file = File::new(path, "", kind, &[]);
             for (rule, level) in active.iter().filter(|(r, _)| !r.reads_documents()) {
                 let before = result.findings.len();
                 rule.check(&file, ctx, &mut result.findings);
                 for f in &mut result.findings[before..] {
                     f.severity = (*level).max(f.severity);
-                    f.start = crate::finding::Position { line: 1, column: 1 };
+                    f.start = Position { line: 1, column: 1 };
                     f.end = f.start;
                 }
             }
             if !reads_docs {
                 return result;
             }
-            if let Some(level) = ctx.settings.level(rules::InvalidYaml.code()) {
+            if let Some(level) = ctx.settings.level(catalog::INVALID_YAML.code) {
                 let at = e.valid_up_to();
-                let mut f = Finding::new(
-                    &rules::InvalidYaml,
-                    path,
-                    at..at,
-                    format!("is not valid UTF-8 (first invalid byte at offset {at}); it cannot be checked"),
-                )
-                .with_help("save the file as UTF-8");
+                let mut f = internal::not_utf8(path, at);
                 f.severity = level;
                 let prefix = String::from_utf8_lossy(&bytes[..at]);
                 let idx = LineIndex::new(&prefix);
@@ -326,19 +284,14 @@ fn scan_file_with(
     };
     let manifest = matches!(kind, FileKind::Yaml | FileKind::Json);
     let mut docs = if manifest && reads_docs {
-        parse(path, text, kind)
+        parse_file(path, text, kind)
     } else {
         Vec::new()
     };
     if manifest && reads_docs {
         on_docs(&docs);
     }
-    let file = File {
-        path,
-        text,
-        kind,
-        docs: &docs,
-    };
+    let file = File::new(path, text, kind, &docs);
     let mut findings = Vec::new();
     for (rule, level) in &active {
         let before = findings.len();
@@ -348,7 +301,7 @@ fn scan_file_with(
             f.severity = (*level).max(f.severity);
         }
     }
-    if ctx.settings.level(rules::RawSecret.code()).is_some() {
+    if ctx.settings.level(catalog::RAW_SECRET.code).is_some() {
         result.notes = rules::allowed_secrets(&docs)
             .into_iter()
             .map(|(name, why)| format!("{path}: Secret `{name}` {why}"))
@@ -356,7 +309,7 @@ fn scan_file_with(
     }
     if manifest && !reads_docs && !findings.is_empty() {
         // Only path rules ran; suppressions and redaction still need the documents.
-        docs = parse(path, text, kind);
+        docs = parse_file(path, text, kind);
     }
     let lines = LineIndex::new(text);
     apply_suppressions(&mut findings, text, &docs, &lines, ctx.settings, path);
@@ -397,44 +350,29 @@ fn apply_suppressions(
         return;
     }
     findings.retain(|f| {
-        let Some(rule) = rules::lookup(f.code) else {
-            return true;
-        };
         let line = lines.position(text, f.span.start).line;
         let mut suppressed = false;
         for s in sups.iter_mut() {
-            if s.covers(rule, f.span.start, line) {
+            if s.covers(f.code, f.span.start, line) {
                 s.used = true;
                 suppressed = true;
             }
         }
         !suppressed
     });
-    if let Some(level) = settings.level(rules::UnusedSuppression.code()) {
+    if let Some(level) = settings.level(catalog::UNUSED_SUPPRESSION.code) {
         for s in sups
             .iter()
             .filter(|s| !s.used && names_enabled_rule(s, settings))
         {
-            let mut f = Finding::new(
-                &rules::UnusedSuppression,
-                path,
-                s.span.clone(),
-                "this suppression matches no finding",
-            )
-            .with_help("remove it");
+            let mut f = internal::unused_suppression(path, s.span.clone());
             f.severity = level;
             findings.push(f);
         }
     }
-    if let Some(level) = settings.level(rules::InvalidSuppression.code()) {
+    if let Some(level) = settings.level(catalog::INVALID_SUPPRESSION.code) {
         for b in bad {
-            let mut f = Finding::new(
-                &rules::InvalidSuppression,
-                path,
-                b.span,
-                format!("`{}` is not a gitops-guard rule or directive", b.name),
-            )
-            .with_help("use a code or name from `gitops-guard rules`, e.g. `# gitops-guard: ignore[GG101] reason`");
+            let mut f = internal::invalid_suppression(path, b.span, &b.name);
             f.severity = level;
             findings.push(f);
         }

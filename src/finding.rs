@@ -1,33 +1,7 @@
 //! Findings are data: a rule code, a path, a byte span and text. Only `report/` renders them.
 
+use crate::catalog::{RuleInfo, Severity};
 use std::ops::Range;
-
-/// How serious a finding is. Only `Error` findings fail the run (exit 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "error" => Some(Severity::Error),
-            "warning" | "warn" => Some(Severity::Warning),
-            "info" => Some(Severity::Info),
-            _ => None,
-        }
-    }
-}
 
 /// A secondary location, e.g. "the value is here" or "the config entry that says so".
 #[derive(Debug, Clone, PartialEq)]
@@ -67,23 +41,23 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding at `span`; severity and positions are set by the engine.
+    /// A finding of `rule` at `span`; the engine sets the configured level and positions.
     pub fn new(
-        rule: &dyn crate::rules::Rule,
+        rule: &RuleInfo,
         path: &str,
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Finding {
         Finding {
-            code: rule.code(),
-            rule: rule.name(),
-            severity: rule.default_severity(),
+            code: rule.code,
+            rule: rule.name,
+            severity: rule.severity,
             path: path.to_string(),
             span,
             message: message.into(),
             help: None,
             labels: Vec::new(),
-            fixable: rule.fixable(),
+            fixable: rule.fixable,
             start: Position::default(),
             end: Position::default(),
         }

@@ -3,8 +3,14 @@
 //! The pipeline: `source` reads exactly what the commit will contain, `manifest` parses it
 //! into documents with byte spans, `rules` turn documents into findings, `engine` runs the
 //! rules (and suppressions) over every file, `report` renders findings, `fix` rewrites files.
-//! `hook` puts all of it where commits happen (git hooks, the server's pre-receive).
+//! `hook` puts all of it where commits happen (git hooks, the server's pre-receive). The
+//! `catalog` names the rules for all of them.
+//!
+//! Imports point one way, down the layers of README.md (Architecture): `catalog`, `manifest`,
+//! `pattern`; then `finding`, `source`, `suppress`, `config`; `layout`; `rules`; `engine`;
+//! `report`, `fix`; `hook`. `tests/layering.rs` keeps it so.
 
+pub mod catalog;
 pub mod config;
 pub mod engine;
 pub mod finding;
@@ -13,6 +19,7 @@ pub mod hook;
 pub mod layout;
 pub mod manifest;
 pub mod masked;
+pub mod pattern;
 pub mod report;
 pub mod rules;
 pub mod secrets;

@@ -5,9 +5,8 @@ use clap::{Args, Parser, Subcommand};
 use gitops_guard::config::{self, Settings};
 use gitops_guard::fix::moves;
 use gitops_guard::report::{self, Format};
-use gitops_guard::rules::RepoView;
-use gitops_guard::source::{Limits, Repo, ScanSet, Selection};
-use gitops_guard::{engine, fix, hook, rules};
+use gitops_guard::source::{Limits, Repo, RepoView, ScanSet, Selection};
+use gitops_guard::{engine, fix, hook, manifest, rules};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -266,7 +265,7 @@ fn run_fix(
     repo: &Repo,
     args: &CheckArgs,
     settings: &Settings,
-    view: &dyn rules::RepoView,
+    view: &dyn RepoView,
     outcome: &engine::Outcome,
     inputs: &[(String, Vec<u8>)],
     defaults_line: Option<&str>,
@@ -330,7 +329,7 @@ fn secret_files<'a>(
         let Ok(text) = std::str::from_utf8(bytes) else {
             continue;
         };
-        let docs = engine::parse(&result.path, text, rules::FileKind::of(&result.path));
+        let docs = manifest::parse_file(&result.path, text, manifest::FileKind::of(&result.path));
         parsed.push((result, bytes.as_slice(), docs));
     }
     parsed
@@ -342,7 +341,7 @@ fn secret_files<'a>(
 /// summary line of the defaults in effect.
 fn fix_defaults(
     settings: &mut Settings,
-    view: &dyn rules::RepoView,
+    view: &dyn gitops_guard::source::RepoView,
     outcome: &engine::Outcome,
     inputs: &[(String, Vec<u8>)],
 ) -> Result<String> {

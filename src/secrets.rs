@@ -12,7 +12,7 @@ use crate::fix::naming::{self, SecretMapping};
 use crate::fix::store::export::{self, Target};
 use crate::fix::store::{self, Inventory, Recompute, list};
 use crate::fix::{atomic, values};
-use crate::rules::RepoView as _;
+use crate::source::RepoView as _;
 use crate::source::{Repo, Selection};
 use anyhow::{Context, Result, bail};
 use std::io::Write;

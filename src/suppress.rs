@@ -10,8 +10,8 @@
 //! A suppression that names an unknown rule, or that suppresses nothing, is itself reported
 //! (GG005, GG004), so stale suppressions cannot pile up silently.
 
+use crate::catalog;
 use crate::manifest::{Document, Node, objects};
-use crate::rules::{self, Rule};
 use std::ops::Range;
 
 /// The prefix of object annotations that suppress a rule (kube-linter style).
@@ -150,8 +150,8 @@ fn parse_codes(
     let mut pos = base + 1;
     for part in list.split(|c: char| c == ',' || c.is_whitespace()) {
         if !part.is_empty() {
-            match rules::lookup(part) {
-                Some(rule) => codes.push(rule.code()),
+            match catalog::lookup(part) {
+                Some(rule) => codes.push(rule.code),
                 None => bad.push(BadSuppression {
                     span: pos..pos + part.len(),
                     name: part.to_string(),
@@ -177,10 +177,10 @@ pub fn annotations(docs: &[Document], bad: &mut Vec<BadSuppression>) -> Vec<Supp
                 else {
                     continue;
                 };
-                match rules::lookup(name) {
+                match catalog::lookup(name) {
                     Some(rule) => found.push(Suppression {
                         span: key.span.clone(),
-                        codes: Some(vec![rule.code()]),
+                        codes: Some(vec![rule.code]),
                         scope: Scope::Bytes(obj.span.clone()),
                         used: false,
                     }),
@@ -196,12 +196,13 @@ pub fn annotations(docs: &[Document], bad: &mut Vec<BadSuppression>) -> Vec<Supp
 }
 
 impl Suppression {
-    /// Whether this suppression covers a finding of `rule` starting at byte `start` / `line`.
-    pub fn covers(&self, rule: &dyn Rule, start: usize, line: usize) -> bool {
+    /// Whether this suppression covers a finding of rule `code` starting at byte `start` /
+    /// `line`.
+    pub fn covers(&self, code: &str, start: usize, line: usize) -> bool {
         let code_ok = self
             .codes
             .as_ref()
-            .is_none_or(|codes| codes.contains(&rule.code()));
+            .is_none_or(|codes| codes.contains(&code));
         code_ok
             && match &self.scope {
                 Scope::Line(l) => *l == line,

@@ -1,4 +1,4 @@
-//! The real GitOps repositories in `shared/corpus/` (beside this checkout): every tree scans
+//! The real GitOps repositories in `tests/fixtures/corpus/`: every tree scans
 //! with `--all` without a crash, without a parse error, and with exactly the raw Secrets that
 //! are really there (kubernetes/examples' ten archived volume Secrets; none elsewhere).
 
@@ -7,17 +7,6 @@
 mod common;
 
 use common::TestRepo;
-use std::path::PathBuf;
-
-fn corpus_dir() -> Option<PathBuf> {
-    let found = common::corpus_dir();
-    if found.is_none() {
-        eprintln!("notice: shared/corpus not found beside the checkout; corpus tests skipped");
-    }
-    found
-}
-
-use common::copy_tree;
 
 /// The duplicate mapping keys of the real trees (GG001), every one a true positive: the
 /// object in git says one thing, the cluster gets the last one (or, with kubectl's strict
@@ -80,8 +69,7 @@ const DUPLICATE_KEYS: &[(&str, &str, u64)] = &[
 
 #[test]
 fn every_corpus_tree_scans_cleanly_with_exact_raw_secrets() {
-    let Some(corpus) = corpus_dir() else { return };
-    let mut trees: Vec<_> = std::fs::read_dir(&corpus)
+    let mut trees: Vec<_> = std::fs::read_dir(common::corpus_dir())
         .unwrap()
         .flatten()
         .filter(|e| e.path().is_dir())
@@ -94,9 +82,7 @@ fn every_corpus_tree_scans_cleanly_with_exact_raw_secrets() {
     );
     for tree in trees {
         let name = tree.file_name().unwrap().to_string_lossy().into_owned();
-        let repo = TestRepo::new();
-        copy_tree(&tree, repo.path());
-        repo.git(&["add", "-A"]);
+        let repo = TestRepo::staging_tree(&tree);
         let (code, json) = repo.check_json(&["--all", "--select", "GG001,GG101,GG102"]);
         assert!(code == 0 || code == 1, "{name}: exit {code}: {json}");
         assert_eq!(json["errors"], serde_json::json!([]), "{name}");

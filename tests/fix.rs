@@ -528,10 +528,8 @@ fn sigkill_at_random_moments_loses_nothing() {
             .wrapping_add(1442695040888963407);
         let delay = (seed >> 33) % (full * 12 / 10);
         let repo = scenario();
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-guard"));
-        scrubbed(&mut cmd)
-            .args(["check", "--fix", "--select", "GG101"])
-            .current_dir(repo.path())
+        let mut cmd = common::bin(repo.path());
+        cmd.args(["check", "--fix", "--select", "GG101"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         let mut child = cmd.spawn().expect("spawn");

@@ -76,12 +76,11 @@ fn temporary_index_file_is_honoured() {
     repo.write("cm.yaml", SECRET);
     let tmp_index = repo.join(".git/index.tmp");
     std::fs::copy(repo.join(".git/index"), &tmp_index).unwrap();
-    let mut add = std::process::Command::new("git");
-    common::scrubbed(&mut add)
+    let add = common::git_cmd(repo.path())
         .args(["add", "cm.yaml"])
-        .current_dir(repo.path())
-        .env("GIT_INDEX_FILE", &tmp_index);
-    assert!(add.status().unwrap().success());
+        .env("GIT_INDEX_FILE", &tmp_index)
+        .status();
+    assert!(add.unwrap().success());
     let (code, _) = repo.check_json(&[]);
     assert_eq!(code, 0, "the real index has nothing staged");
     let (code, json) = common::run_json(repo.cmd().arg("check").env("GIT_INDEX_FILE", &tmp_index));
@@ -109,13 +108,7 @@ fn subdirectory_and_explicit_paths() {
 
 #[test]
 fn no_repository_is_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-guard"));
-    common::scrubbed(&mut cmd)
-        .arg("check")
-        .current_dir(dir.path())
-        .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap());
-    let out = cmd.output().unwrap();
+    let out = common::NotARepo::new().cmd().arg("check").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not inside a git repository"), "{err}");
@@ -492,19 +485,18 @@ fn no_secret_value_reaches_any_output() {
 
 #[test]
 fn no_git_scans_a_folder_on_disk() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::NotARepo::new();
     let root = dir.path();
     std::fs::create_dir_all(root.join("out/apps")).unwrap();
     std::fs::write(root.join("out/apps/db.yaml"), SECRET).unwrap();
     std::fs::write(root.join("out/apps/cm.yaml"), CONFIGMAP).unwrap();
     std::fs::write(root.join("out/.gitignore"), "ignored.yaml\n").unwrap();
     std::fs::write(root.join("out/ignored.yaml"), SECRET).unwrap();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-guard"));
-    common::scrubbed(&mut cmd)
+    let out = dir
+        .cmd()
         .args(["check", "--no-git", "out", "--format", "json"])
-        .current_dir(root)
-        .env("GIT_CEILING_DIRECTORIES", root.parent().unwrap());
-    let out = cmd.output().unwrap();
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(findings(&json), vec![f("GG101", "out/apps/db.yaml", 1)]);

@@ -6,35 +6,15 @@
 
 mod common;
 
-use common::TestRepo;
+use common::{BareRepo, TestRepo, git, git_cmd, output_text as text};
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\nstringData:\n  password: hunter2-marker-h1\n";
 const SECRET_VALUE: &str = "hunter2-marker-h1";
 const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n";
 const BIN: &str = env!("CARGO_BIN_EXE_gitops-guard");
-
-/// Runs git without asserting success.
-fn git(cwd: &Path, args: &[&str]) -> Output {
-    common::scrubbed(
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(cwd),
-    )
-    .output()
-    .expect("run git")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// Runs `gitops-guard <args>` in `cwd`; returns (exit code, stdout + stderr).
 fn guard(repo: &TestRepo, cwd: &Path, args: &[&str]) -> (i32, String) {
@@ -158,14 +138,11 @@ fn existing_hook_is_chained_runs_first_and_is_restored() {
     // The old hook's failure stops the commit, even when gitops-guard would pass it.
     repo.stage("cm.yaml", format!("{CONFIGMAP}  e: f\n"));
     let before_head = head(repo.path());
-    let out = common::scrubbed(
-        std::process::Command::new("git")
-            .args(["commit", "-q", "-m", "refused by legacy"])
-            .env("LEGACY_EXIT", "3")
-            .current_dir(repo.path()),
-    )
-    .output()
-    .expect("git");
+    let out = git_cmd(repo.path())
+        .args(["commit", "-q", "-m", "refused by legacy"])
+        .env("LEGACY_EXIT", "3")
+        .output()
+        .expect("git");
     assert!(!out.status.success());
     assert_eq!(head(repo.path()), before_head);
 
@@ -357,14 +334,11 @@ fn repository_copy_of_the_hook_runs_from_path_and_explains_a_missing_binary() {
     repo.stage("db.yaml", SECRET);
 
     // No binary on PATH: the commit fails with instructions.
-    let out = common::scrubbed(
-        std::process::Command::new("git")
-            .args(["commit", "-q", "-m", "x"])
-            .env("PATH", "/usr/bin:/bin")
-            .current_dir(repo.path()),
-    )
-    .output()
-    .expect("git");
+    let out = git_cmd(repo.path())
+        .args(["commit", "-q", "-m", "x"])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .expect("git");
     let shown = text(&out);
     assert!(!out.status.success());
     assert!(shown.contains("binary was not found"), "{shown}");
@@ -373,14 +347,11 @@ fn repository_copy_of_the_hook_runs_from_path_and_explains_a_missing_binary() {
     // The binary on PATH: it runs and refuses the Secret.
     let bin_dir = Path::new(BIN).parent().expect("bin dir");
     let path = format!("{}:/usr/bin:/bin", bin_dir.display());
-    let out = common::scrubbed(
-        std::process::Command::new("git")
-            .args(["commit", "-q", "-m", "x"])
-            .env("PATH", path)
-            .current_dir(repo.path()),
-    )
-    .output()
-    .expect("git");
+    let out = git_cmd(repo.path())
+        .args(["commit", "-q", "-m", "x"])
+        .env("PATH", path)
+        .output()
+        .expect("git");
     assert!(!out.status.success());
     assert!(text(&out).contains("GG101"), "{}", text(&out));
 }
@@ -399,14 +370,11 @@ fn installed_hook_falls_back_to_path_when_its_binary_moved() {
     assert!(moved.contains("/nonexistent/gitops-guard"));
     std::fs::write(&hook, moved).expect("write");
     repo.stage("db.yaml", SECRET);
-    let out = common::scrubbed(
-        std::process::Command::new("git")
-            .args(["commit", "-q", "-m", "x"])
-            .env("PATH", "/usr/bin:/bin")
-            .current_dir(repo.path()),
-    )
-    .output()
-    .expect("git");
+    let out = git_cmd(repo.path())
+        .args(["commit", "-q", "-m", "x"])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .expect("git");
     assert!(!out.status.success());
     assert!(
         text(&out).contains("neither where it was installed from nor on PATH"),
@@ -417,14 +385,9 @@ fn installed_hook_falls_back_to_path_when_its_binary_moved() {
 
 #[test]
 fn bare_repository_refuses_a_pre_commit_hook() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = git(
-        dir.path(),
-        &["init", "-q", "--bare", "-b", "main", "srv.git"],
-    );
-    assert!(out.status.success());
+    let bare = BareRepo::new();
     let repo = TestRepo::new();
-    let (code, out) = guard(&repo, &dir.path().join("srv.git"), &["install"]);
+    let (code, out) = guard(&repo, bare.path(), &["install"]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("--hook pre-receive"), "{out}");
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestRepo, f, findings, scrubbed};
+use common::{TestRepo, f, findings, git, git_cmd};
 use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -292,15 +292,12 @@ fn non_utf8_file_names() {
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
     std::fs::write(repo.path().join(name), SECRET).unwrap();
     repo.stage("plain.yaml", SECRET);
-    let out = scrubbed(
-        std::process::Command::new("git")
-            .arg("add")
-            .arg("--")
-            .arg(name)
-            .current_dir(repo.path()),
-    )
-    .output()
-    .unwrap();
+    let out = git_cmd(repo.path())
+        .arg("add")
+        .arg("--")
+        .arg(name)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let out = repo
         .cmd()
@@ -513,13 +510,7 @@ fn mid_merge_conflicts_are_skipped_and_said_others_scanned() {
         "apiVersion: v1\nkind: ConfigMap\ndata: {a: main}\n",
     );
     repo.commit("main");
-    let out = scrubbed(
-        std::process::Command::new("git")
-            .args(["merge", "-q", "other"])
-            .current_dir(repo.path()),
-    )
-    .output()
-    .unwrap();
+    let out = git(repo.path(), &["merge", "-q", "other"]);
     assert!(!out.status.success(), "the merge should conflict");
     repo.stage("clean.yaml", SECRET);
     for args in [&[][..], &["--all"][..]] {
@@ -555,29 +546,6 @@ fn mid_merge_conflicts_are_skipped_and_said_others_scanned() {
     );
 }
 
-fn clone(src: &TestRepo, args: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = format!("file://{}", src.path().display());
-    let out = scrubbed(
-        std::process::Command::new("git")
-            .args(["clone", "-q"])
-            .args(args)
-            .arg(&url)
-            .arg(dir.path().join("c"))
-            .current_dir(dir.path()),
-    )
-    .output()
-    .expect("run git clone");
-    assert!(out.status.success(), "{}", stderr(&out));
-    dir
-}
-
-fn cmd_in(dir: &Path) -> assert_cmd::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-guard"));
-    scrubbed(&mut c).current_dir(dir);
-    assert_cmd::Command::from_std(c)
-}
-
 /// Three commits; the last adds a Secret.
 fn history() -> TestRepo {
     let repo = TestRepo::new();
@@ -594,26 +562,18 @@ fn history() -> TestRepo {
 #[test]
 fn shallow_clone() {
     let src = history();
-    let tmp = clone(&src, &["--depth", "1"]);
-    let c = tmp.path().join("c");
-    let (code, json) = common::run_json(cmd_in(&c).args(["check", "--all"]));
+    let c = TestRepo::clone_of(&src, &["--depth", "1"]);
+    let (code, json) = c.check_json(&["--all"]);
     assert_eq!(code, 1);
     assert_eq!(findings(&json), vec![f("GG101", "apps/s.yaml", 1)]);
     // Staged changes on top of a shallow HEAD.
-    std::fs::write(c.join("new.yaml"), SECRET).unwrap();
-    let out = scrubbed(
-        std::process::Command::new("git")
-            .args(["add", "new.yaml"])
-            .current_dir(&c),
-    )
-    .output()
-    .unwrap();
-    assert!(out.status.success());
-    let (code, json) = common::run_json(cmd_in(&c).arg("check"));
+    c.stage("new.yaml", SECRET);
+    let (code, json) = c.check_json(&[]);
     assert_eq!(code, 1);
     assert_eq!(findings(&json), vec![f("GG101", "new.yaml", 1)]);
     // A range reaching past the shallow boundary is a clean error, never a crash.
-    let out = cmd_in(&c)
+    let out = c
+        .cmd()
         .args(["check", "--range", "HEAD~2..HEAD"])
         .output()
         .unwrap();
@@ -623,21 +583,13 @@ fn shallow_clone() {
 #[test]
 fn sparse_checkout_still_scans_the_index() {
     let src = history();
-    let tmp = clone(&src, &[]);
-    let c = tmp.path().join("c");
-    let out = scrubbed(
-        std::process::Command::new("git")
-            .args(["sparse-checkout", "set", "other"])
-            .current_dir(&c),
-    )
-    .output()
-    .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let c = TestRepo::clone_of(&src, &[]);
+    c.git(&["sparse-checkout", "set", "other"]);
     assert!(!c.join("apps/s.yaml").exists(), "not checked out");
-    let (code, json) = common::run_json(cmd_in(&c).args(["check", "--all"]));
+    let (code, json) = c.check_json(&["--all"]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(findings(&json), vec![f("GG101", "apps/s.yaml", 1)]);
-    let (code, json) = common::run_json(cmd_in(&c).args(["check", "apps"]));
+    let (code, json) = c.check_json(&["apps"]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(findings(&json), vec![f("GG101", "apps/s.yaml", 1)]);
 }
@@ -645,19 +597,18 @@ fn sparse_checkout_still_scans_the_index() {
 #[test]
 fn bare_repository_with_range() {
     let src = history();
-    let tmp = clone(&src, &["--bare"]);
-    let c = tmp.path().join("c");
-    let (code, json) = common::run_json(cmd_in(&c).args(["check", "--range", "HEAD~1..HEAD"]));
+    let c = TestRepo::clone_of(&src, &["--bare"]);
+    let (code, json) = c.check_json(&["--range", "HEAD~1..HEAD"]);
     assert_eq!(code, 1, "{json:#}");
     assert_eq!(findings(&json), vec![f("GG101", "apps/s.yaml", 1)]);
-    let (code, json) = common::run_json(cmd_in(&c).args(["check", "--range", "HEAD~2..HEAD~1"]));
+    let (code, json) = c.check_json(&["--range", "HEAD~2..HEAD~1"]);
     assert_eq!(code, 0, "{json:#}");
     // Without a range a bare repository is a clean error.
-    let out = cmd_in(&c).arg("check").output().unwrap();
+    let out = c.cmd().arg("check").output().unwrap();
     assert_clean_exit(&out);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bare"), "{}", stderr(&out));
-    let out = cmd_in(&c).args(["check", "--fix"]).output().unwrap();
+    let out = c.cmd().args(["check", "--fix"]).output().unwrap();
     assert_clean_exit(&out);
     assert_eq!(out.status.code(), Some(2));
 }

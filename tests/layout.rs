@@ -1,12 +1,11 @@
 //! End-to-end tests of the layout rules (GG301–GG304), the jx3 preset detection, custom
-//! layouts, `init`, the move fix, and the real Jenkins X trees in `shared/corpus/`.
+//! layouts, `init`, the move fix, and the real Jenkins X trees in `tests/fixtures/corpus/`.
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns; a panic is a failed test
 
 mod common;
 
 use common::{TestRepo, f, findings};
-use std::path::PathBuf;
 
 const LAYOUT: &str = "GG301,GG302,GG303,GG304";
 const REQUIREMENTS: &str = "apiVersion: core.jenkins-x.io/v4beta1\nkind: Requirements\nspec: {}\n";
@@ -662,33 +661,13 @@ fn fix_conflict_leaves_everything_untouched() {
 
 // ---- the real trees ----
 
-/// A tree of `shared/corpus`; `None` only when the whole corpus is absent (outside CI). A
-/// named tree missing from a corpus that is there fails: the test would check nothing.
-fn corpus(name: &str) -> Option<PathBuf> {
-    let dir = common::corpus_dir()?.join(name);
-    assert!(
-        dir.is_dir(),
-        "corpus tree {name} is missing from {}",
-        dir.display()
-    );
-    Some(dir)
-}
-
-use common::copy_tree;
-
-/// The layout findings of a corpus tree, or `None` when the corpus is not available.
-fn corpus_findings(name: &str) -> Option<Vec<(String, String, u64)>> {
-    let Some(dir) = corpus(name) else {
-        eprintln!("corpus {name} not found; skipped");
-        return None;
-    };
-    let repo = TestRepo::new();
-    copy_tree(&dir, repo.path());
-    repo.git(&["add", "-A"]);
+/// The layout findings of a corpus tree.
+fn corpus_findings(name: &str) -> Vec<(String, String, u64)> {
+    let repo = TestRepo::staging_tree(&common::corpus_tree(name));
     let (code, json) = repo.check_json(&["--all", "--select", LAYOUT]);
     assert!(code == 0 || code == 1, "{json}");
     assert_eq!(json["errors"], serde_json::json!([]), "{json}");
-    Some(findings(&json))
+    findings(&json)
 }
 
 const MISPLACED: &[(&str, u64)] = &[
@@ -720,29 +699,21 @@ fn corpus_clean_trees_have_no_layout_finding() {
         "Morgan-Jenkins-X__jx3-eks-vault",
         "jx3-gitops-repositories__jx3-kubernetes",
     ] {
-        if let Some(found) = corpus_findings(name) {
-            assert_eq!(found, vec![], "{name}");
-        }
+        assert_eq!(corpus_findings(name), vec![], "{name}");
     }
 }
 
 #[test]
 fn corpus_misplaced_webhooks_and_psp_are_found() {
-    let Some(found) = corpus_findings("SkisocksOrg__jx3-azure-akv-cluster") else {
-        return;
-    };
+    let found = corpus_findings("SkisocksOrg__jx3-azure-akv-cluster");
     let want: Vec<_> = MISPLACED.iter().map(|(p, l)| f("GG303", p, *l)).collect();
     assert_eq!(found, want);
 }
 
 #[test]
 fn corpus_legacy_cluster_folders_are_found() {
-    let Some(dir) = corpus("evillgenius75__jx3-gke-gsm") else {
-        return;
-    };
-    let Some(found) = corpus_findings("evillgenius75__jx3-gke-gsm") else {
-        return;
-    };
+    let dir = common::corpus_tree("evillgenius75__jx3-gke-gsm");
+    let found = corpus_findings("evillgenius75__jx3-gke-gsm");
     // Every file under `config-root/cluster/<ns>/` (pre-2021), and nothing else but the
     // same misplaced webhook configurations and PodSecurityPolicy as in SkisocksOrg's tree
     // (the boot job of that time placed them under namespaces/ too).

@@ -6,75 +6,36 @@
 
 mod common;
 
-use common::TestRepo;
-use std::path::{Path, PathBuf};
+use common::{BareRepo, TestRepo, git, git_ok, output_text as text};
 use std::process::Output;
 
 const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\nstringData:\n  password: hunter2-marker-p1\n";
 const SECRET_VALUE: &str = "hunter2-marker-p1";
 const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n";
 
-fn git(cwd: &Path, args: &[&str]) -> Output {
-    common::scrubbed(
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(cwd),
-    )
-    .output()
-    .expect("run git")
-}
-
-fn ok(cwd: &Path, args: &[&str]) -> String {
-    let out = git(cwd, args);
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// A bare "server" repository with the gitops-guard pre-receive hook installed, and a clone.
 struct Server {
-    _dir: tempfile::TempDir,
-    bare: PathBuf,
+    bare: BareRepo,
     client: TestRepo,
 }
 
 impl Server {
     fn new() -> Server {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let bare = dir.path().join("srv.git");
-        ok(
-            dir.path(),
-            &["init", "-q", "--bare", "-b", "main", "srv.git"],
-        );
+        let bare = BareRepo::new();
         let client = TestRepo::new();
-        client.git(&["remote", "add", "origin", bare.to_str().expect("utf-8")]);
+        client.git(&["remote", "add", "origin", bare.url()]);
         // A first clean commit, pushed before the hook exists.
         client.stage("apps/cm.yaml", CONFIGMAP);
         client.commit("base");
         client.git(&["push", "-q", "origin", "main"]);
         let out = client
-            .cmd_in(&bare)
+            .cmd_in(bare.path())
             .args(["install", "--hook", "pre-receive"])
             .output()
             .expect("install");
         assert!(out.status.success(), "{}", text(&out));
-        assert!(bare.join("hooks/pre-receive").is_file());
-        Server {
-            _dir: dir,
-            bare,
-            client,
-        }
+        assert!(bare.path().join("hooks/pre-receive").is_file());
+        Server { bare, client }
     }
 
     fn push(&self, args: &[&str]) -> Output {
@@ -85,14 +46,17 @@ impl Server {
 
     /// The server's value of `reference`, or `None` when it does not exist.
     fn server_ref(&self, reference: &str) -> Option<String> {
-        let out = git(&self.bare, &["rev-parse", "-q", "--verify", reference]);
+        let out = git(
+            self.bare.path(),
+            &["rev-parse", "-q", "--verify", reference],
+        );
         out.status
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
     fn head(&self) -> String {
-        ok(self.client.path(), &["rev-parse", "HEAD"])
+        git_ok(self.client.path(), &["rev-parse", "HEAD"])
     }
 }
 
@@ -134,7 +98,11 @@ fn clean_push_passes_and_a_secret_anywhere_in_the_pushed_history_is_refused() {
     );
     assert_eq!(s.server_ref("main"), Some(accepted), "ref not updated");
     // The quarantined objects were dropped with the push.
-    assert!(!git(&s.bare, &["cat-file", "-e", &bad]).status.success());
+    assert!(
+        !git(s.bare.path(), &["cat-file", "-e", &bad])
+            .status
+            .success()
+    );
 }
 
 #[test]
@@ -246,20 +214,15 @@ fn malformed_input_is_an_error() {
 
 #[test]
 fn first_push_to_an_empty_server_is_checked() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let bare = dir.path().join("empty.git");
-    ok(
-        dir.path(),
-        &["init", "-q", "--bare", "-b", "main", "empty.git"],
-    );
+    let bare = BareRepo::new();
     let client = TestRepo::new();
     let out = client
-        .cmd_in(&bare)
+        .cmd_in(bare.path())
         .args(["install", "--hook", "pre-receive"])
         .output()
         .expect("install");
     assert!(out.status.success(), "{}", text(&out));
-    client.git(&["remote", "add", "origin", bare.to_str().expect("utf-8")]);
+    client.git(&["remote", "add", "origin", bare.url()]);
     client.stage("apps/cm.yaml", CONFIGMAP);
     client.stage("apps/db.yaml", SECRET);
     client.commit("everything at once");
@@ -272,14 +235,9 @@ fn first_push_to_an_empty_server_is_checked() {
 
 #[test]
 fn an_existing_pre_receive_hook_is_chained_and_gets_the_same_input() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let bare = dir.path().join("srv.git");
-    ok(
-        dir.path(),
-        &["init", "-q", "--bare", "-b", "main", "srv.git"],
-    );
-    let log = dir.path().join("legacy-input");
-    let legacy = bare.join("hooks/pre-receive");
+    let bare = BareRepo::new();
+    let log = bare.scratch().join("legacy-input");
+    let legacy = bare.path().join("hooks/pre-receive");
     std::fs::write(&legacy, format!("#!/bin/sh\ncat > '{}'\n", log.display())).expect("write");
     {
         use std::os::unix::fs::PermissionsExt;
@@ -287,15 +245,15 @@ fn an_existing_pre_receive_hook_is_chained_and_gets_the_same_input() {
     }
     let client = TestRepo::new();
     let out = client
-        .cmd_in(&bare)
+        .cmd_in(bare.path())
         .args(["install", "--hook", "pre-receive"])
         .output()
         .expect("install");
     assert!(text(&out).contains("runs first"), "{}", text(&out));
-    client.git(&["remote", "add", "origin", bare.to_str().expect("utf-8")]);
+    client.git(&["remote", "add", "origin", bare.url()]);
     client.stage("apps/db.yaml", SECRET);
     client.commit("leak");
-    let head = ok(client.path(), &["rev-parse", "HEAD"]);
+    let head = git_ok(client.path(), &["rev-parse", "HEAD"]);
     // The old hook accepts and logs its input; gitops-guard, reading the same input, refuses.
     assert_refused(&git(client.path(), &["push", "origin", "main"]));
     let seen = std::fs::read_to_string(&log).expect("the old hook ran");

@@ -4,7 +4,9 @@
 use gitops_guard::config::Settings;
 use gitops_guard::engine;
 use gitops_guard::fix::{self, Status};
-use gitops_guard::rules::{Ctx, FileKind, NoRepo};
+use gitops_guard::manifest::FileKind;
+use gitops_guard::rules::Ctx;
+use gitops_guard::source::NoRepo;
 use proptest::prelude::*;
 
 /// Scans `bytes` as `path` and checks every finding and the redacted display text.
@@ -118,7 +120,7 @@ proptest! {
                 prop_assert_eq!(converted.len(), 1);
                 prop_assert!(new.starts_with(head), "{}", new);
                 prop_assert!(new.ends_with(tail), "{}", new);
-                let docs = engine::parse("s.yaml", &new, FileKind::Yaml);
+                let docs = gitops_guard::manifest::parse_file("s.yaml", &new, FileKind::Yaml);
                 prop_assert!(docs.iter().all(|d| d.error.is_none()), "{}", new);
                 prop_assert!(matches!(fix::plan_in_memory("s.yaml", &new, &settings), Ok(None)), "{}", new);
             }

@@ -13,7 +13,7 @@ pub fn check_scan(path: &str, bytes: &[u8]) {
     let settings = gitops_guard::config::Settings::default();
     let ctx = gitops_guard::rules::Ctx {
         settings: &settings,
-        repo: &gitops_guard::rules::NoRepo,
+        repo: &gitops_guard::source::NoRepo,
         layout: None,
     };
     let result = gitops_guard::engine::scan_file(path, bytes, &ctx);

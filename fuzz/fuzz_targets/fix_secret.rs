@@ -139,15 +139,15 @@ fuzz_target!(|input: Input| {
     let (path, text) = build(&input);
     let settings = Settings::default();
     let before_errors =
-        gitops_guard::engine::parse(&path, &text, gitops_guard::rules::FileKind::of(&path))
+        gitops_guard::manifest::parse_file(&path, &text, gitops_guard::manifest::FileKind::of(&path))
             .iter()
             .filter(|d| d.error.is_some())
             .count();
     match fix::plan_in_memory(&path, &text, &settings) {
         Ok(Some((new, converted))) => {
             assert!(!converted.is_empty());
-            let kind = gitops_guard::rules::FileKind::of(&path);
-            let docs = gitops_guard::engine::parse(&path, &new, kind);
+            let kind = gitops_guard::manifest::FileKind::of(&path);
+            let docs = gitops_guard::manifest::parse_file(&path, &new, kind);
             common::check_documents(&new, &docs);
             let after_errors = docs.iter().filter(|d| d.error.is_some()).count();
             assert!(
@@ -170,7 +170,7 @@ fuzz_target!(|input: Input| {
             }
             // JSON stays JSON when it was JSON.
             let opts = ParseOptions {
-                json: kind == gitops_guard::rules::FileKind::Json,
+                json: kind == gitops_guard::manifest::FileKind::Json,
                 ..ParseOptions::default()
             };
             common::check_documents(&new, &parse_stream(&new, &opts));

@@ -13,7 +13,7 @@
 //!       require: [kustomization.yaml]
 //! ```
 
-use crate::layout::pattern::Pattern;
+use crate::pattern::Pattern;
 use serde::Deserialize;
 
 /// The `layout:` section as written.

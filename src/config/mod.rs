@@ -16,8 +16,7 @@ pub use fix_defaults::{FixDefaults, Provenance, Sourced};
 pub use images::ImagesConfig;
 pub use layout::LayoutConfig;
 
-use crate::finding::Severity;
-use crate::rules;
+use crate::catalog::{self, Severity};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -156,25 +155,25 @@ impl Settings {
     }
 
     fn resolve(file: ConfigFile, path: Option<&Path>) -> Result<Settings, String> {
-        let mut levels: BTreeMap<&'static str, Option<Severity>> = rules::RULES
+        let mut levels: BTreeMap<&'static str, Option<Severity>> = catalog::ALL
             .iter()
-            .map(|r| (r.code(), Some(r.default_severity())))
+            .map(|r| (r.code, Some(r.severity)))
             .collect();
         for (key, level) in &file.rules {
-            let rule = rules::lookup(key).ok_or_else(|| {
+            let rule = catalog::lookup(key).ok_or_else(|| {
                 format!("unknown rule `{key}` in `rules` (see `gitops-guard rules`)")
             })?;
             let value = match level.as_str() {
                 "off" | "false" => None,
-                "on" | "true" => Some(rule.default_severity()),
+                "on" | "true" => Some(rule.severity),
                 other => Some(Severity::parse(other).ok_or_else(|| {
                     format!(
                         "invalid level `{other}` for rule {}: use off, error, warning or info",
-                        rule.code()
+                        rule.code
                     )
                 })?),
             };
-            levels.insert(rule.code(), value);
+            levels.insert(rule.code, value);
         }
         let mut builder = globset::GlobSetBuilder::new();
         for pattern in &file.exclude {

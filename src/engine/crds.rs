@@ -9,15 +9,13 @@
 //! changes are scanned again. The findings equal an on-demand scan's.
 
 use super::{FileResult, plaintext_git_crypt, scan_file, scan_file_with};
-use crate::layout::scope::{CrdScopes, KindScope};
-use crate::layout::{self, ProvisionalAnswer};
+use crate::layout::crds::{ProvisionalAnswer, Scopes, remember, take_provisional_answers};
+use crate::layout::scope::CrdScopes;
 use crate::manifest::Document;
 use crate::rules::Ctx;
 use crate::source::{Candidate, Origin};
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
-
-use crate::layout::CRD_MEMO as MEMO;
 
 /// Paths that hold CRDs by convention: the jx3 `customresourcedefinitions/` folder, a chart's
 /// `crds/`, `*-crd.yaml`. Only an ordering: files elsewhere are handled too, at the cost of a
@@ -33,8 +31,6 @@ struct Asked {
     answers: Vec<ProvisionalAnswer>,
     expects_git_crypt: bool,
 }
-
-type Scopes = Vec<((String, String), KindScope)>;
 
 /// Collects CRD scopes and the questions asked while a scan runs (when `on`).
 pub(super) struct Collector {
@@ -68,7 +64,7 @@ impl Collector {
     pub(super) fn scan(&self, c: &Candidate, ctx: &Ctx) -> FileResult {
         if self.on {
             // Nothing from an earlier file on this thread.
-            layout::take_provisional_answers();
+            take_provisional_answers();
         }
         let mut on_docs = |docs: &[Document]| {
             if self.on {
@@ -83,7 +79,7 @@ impl Collector {
             plaintext_git_crypt(&mut result, ctx.settings);
         }
         if self.on {
-            let answers = layout::take_provisional_answers();
+            let answers = take_provisional_answers();
             if !answers.is_empty() {
                 lock(&self.asked).push(Asked {
                     path: c.path.clone(),
@@ -95,19 +91,10 @@ impl Collector {
         result
     }
 
-    /// Hands the view what `LayoutIndex::crd_scopes` would compute for this file (the same
-    /// prefilter and the same parse), and keeps any CRDs for phase 1.
+    /// Hands the view the CRD scopes of this file (so it is not read again), and keeps any
+    /// for phase 1.
     fn offer(&self, ctx: &Ctx, path: &str, bytes: &[u8], docs: &[Document]) {
-        let Some(tag) = layout::crd_memo_tag(path) else {
-            return;
-        };
-        let scopes = if crate::rules::contains(bytes, "CustomResourceDefinition") {
-            layout::crd_scopes_in(docs)
-        } else {
-            Vec::new()
-        };
-        ctx.repo
-            .remember(MEMO, path, tag, layout::encode_crd_scopes(&scopes));
+        let scopes = remember(ctx.repo, path, bytes, docs);
         if !scopes.is_empty() {
             lock(&self.found).push((path.to_string(), scopes));
         }

@@ -199,25 +199,21 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::config::Settings;
-    use crate::engine;
     use crate::finding::Finding;
-    use crate::rules::{self, Ctx, File, FileKind};
+    use crate::manifest::{FileKind, parse_file};
+    use crate::rules::{self, Ctx, File};
+    use crate::source::NoRepo;
 
     fn check_yaml(yaml: &str, config: &str) -> Result<(), String> {
         let settings = Settings::from_text(config, None).unwrap();
         let path = "a.yaml";
-        let docs = engine::parse(path, yaml, FileKind::Yaml);
+        let docs = parse_file(path, yaml, FileKind::Yaml);
         let mut findings: Vec<Finding> = Vec::new();
         let rule = rules::lookup(CODE).unwrap();
-        let file = File {
-            path,
-            text: yaml,
-            kind: FileKind::Yaml,
-            docs: &docs,
-        };
+        let file = File::new(path, yaml, FileKind::Yaml, &docs);
         let ctx = Ctx {
             settings: &settings,
-            repo: &rules::NoRepo,
+            repo: &NoRepo,
             layout: None,
         };
         rule.check(&file, &ctx, &mut findings);

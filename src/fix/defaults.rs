@@ -26,8 +26,10 @@ use super::naming::{MAPPING_PATH, SecretMapping};
 use crate::config::{
     FixDefaults, FixFormat, Naming, SecretStoreRef, Sourced, is_dns1123_subdomain,
 };
+use crate::manifest::FileKind;
 use crate::manifest::{Node, objects};
-use crate::rules::{FileKind, RepoView, contains};
+use crate::rules::contains;
+use crate::source::RepoView;
 use std::collections::BTreeMap;
 
 /// The Jenkins X requirements file at the repository root.
@@ -265,7 +267,7 @@ fn index_facts(repo: &dyn RepoView) -> Vec<(String, Fact)> {
             let kind = FileKind::of(p);
             let wanted = matches!(kind, FileKind::Yaml | FileKind::Json)
                 && !p.starts_with("versionStream/")
-                && !crate::engine::is_chart_template(p);
+                && !crate::manifest::is_chart_template(p);
             wanted.then_some((i, u8::from(kind == FileKind::Json)))
         })
         .collect();
@@ -288,7 +290,7 @@ pub fn facts_of(path: &str, bytes: &[u8]) -> Vec<Fact> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Vec::new();
     };
-    let docs = crate::engine::parse(path, text, FileKind::of(path));
+    let docs = crate::manifest::parse_file(path, text, FileKind::of(path));
     let mut out = Vec::new();
     for root in docs.iter().filter_map(|d| d.root.as_ref()) {
         for obj in objects(root) {

@@ -31,8 +31,9 @@ pub mod values;
 
 use crate::config::{FixFormat, Settings};
 use crate::finding::Finding;
-use crate::manifest::{Document, Node, objects};
-use crate::rules::{self, Ctx, File, FileKind, RepoView};
+use crate::manifest::{Document, FileKind, Node, objects};
+use crate::rules::{self, Ctx, File};
+use crate::source::{NoRepo, RepoView};
 use edit::Edit;
 use naming::SecretMapping;
 use secret::KeyRef;
@@ -402,18 +403,13 @@ pub fn plan_in_memory(
     settings: &Settings,
 ) -> Result<Option<(String, Vec<secret::Converted>)>, Status> {
     let kind = FileKind::of(path);
-    let docs = crate::engine::parse(path, text, kind);
+    let docs = crate::manifest::parse_file(path, text, kind);
     let mut findings = Vec::new();
     if let Some(rule) = rules::lookup(CODE) {
-        let file = File {
-            path,
-            text,
-            kind,
-            docs: &docs,
-        };
+        let file = File::new(path, text, kind, &docs);
         let ctx = Ctx {
             settings,
-            repo: &rules::NoRepo,
+            repo: &NoRepo,
             layout: None,
         };
         rule.check(&file, &ctx, &mut findings);
@@ -426,7 +422,7 @@ pub fn plan_in_memory(
         workdir: Path::new("/nonexistent"),
         values_dir: Path::new("/nonexistent"),
         settings,
-        repo: &rules::NoRepo,
+        repo: &NoRepo,
     };
     fix_text(path, text, &docs, &findings, &opts, None).map(|(t, c, _)| Some((t, c)))
 }
@@ -615,7 +611,7 @@ fn recheck(
         ))
     };
     let kind = FileKind::of(path);
-    let new_docs = crate::engine::parse(path, new_text, kind);
+    let new_docs = crate::manifest::parse_file(path, new_text, kind);
     let errors = |docs: &[Document]| docs.iter().filter(|d| d.error.is_some()).count();
     if errors(&new_docs) > errors(old_docs) {
         return Err(internal("does not parse"));
@@ -654,12 +650,7 @@ fn recheck(
         }
     }
     if let Some(rule) = rules::lookup(CODE) {
-        let file = File {
-            path,
-            text: new_text,
-            kind,
-            docs: &new_docs,
-        };
+        let file = File::new(path, new_text, kind, &new_docs);
         let ctx = Ctx {
             settings: opts.settings,
             repo: opts.repo,
@@ -810,7 +801,6 @@ fn plural(n: usize, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::NoRepo;
 
     const SECRET: &str = "apiVersion: v1
 kind: Secret
@@ -838,12 +828,7 @@ stringData:
     ];
 
     fn findings(path: &str, text: &str, docs: &[Document], settings: &Settings) -> Vec<Finding> {
-        let file = File {
-            path,
-            text,
-            kind: FileKind::of(path),
-            docs,
-        };
+        let file = File::new(path, text, FileKind::of(path), docs);
         let ctx = Ctx {
             settings,
             repo: &NoRepo,
@@ -863,7 +848,7 @@ stringData:
         config: &str,
     ) -> Result<(String, Vec<secret::Converted>), Status> {
         let settings = Settings::from_text(config, None).unwrap();
-        let docs = crate::engine::parse(path, text, FileKind::of(path));
+        let docs = crate::manifest::parse_file(path, text, FileKind::of(path));
         let found = findings(path, text, &docs, &settings);
         let opts = FixOptions {
             workdir: Path::new("/nonexistent"),
@@ -876,7 +861,7 @@ stringData:
 
     fn gg101_count(path: &str, text: &str) -> usize {
         let settings = Settings::default();
-        let docs = crate::engine::parse(path, text, FileKind::of(path));
+        let docs = crate::manifest::parse_file(path, text, FileKind::of(path));
         assert!(docs.iter().all(|d| d.error.is_none()), "parses:\n{text}");
         findings(path, text, &docs, &settings).len()
     }
@@ -1032,7 +1017,7 @@ stringData:
         fn run(&self, staged: &[(&str, &str)]) -> FixReport {
             let parsed: Vec<(&str, &str, Vec<Document>)> = staged
                 .iter()
-                .map(|(p, t)| (*p, *t, crate::engine::parse(p, t, FileKind::of(p))))
+                .map(|(p, t)| (*p, *t, crate::manifest::parse_file(p, t, FileKind::of(p))))
                 .collect();
             let found: Vec<Vec<Finding>> = parsed
                 .iter()
@@ -1264,7 +1249,7 @@ stringData:
     /// reason), the result re-parses with no raw Secret left, and no value survives.
     #[test]
     fn corpus_secrets() {
-        let corpus = crate::fix::testutil::schemas_dir().with_file_name("corpus");
+        let corpus = crate::fix::testutil::corpus_dir();
         let mut stack = vec![corpus];
         let (mut converted, mut refused) = (0, 0);
         while let Some(dir) = stack.pop() {
@@ -1288,7 +1273,7 @@ stringData:
                     continue;
                 }
                 let settings = Settings::default();
-                let docs = crate::engine::parse(&name, &text, FileKind::of(&name));
+                let docs = crate::manifest::parse_file(&name, &text, FileKind::of(&name));
                 let found = findings(&name, &text, &docs, &settings);
                 if found.is_empty() {
                     continue;

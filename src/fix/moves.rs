@@ -12,7 +12,8 @@
 use crate::config::Settings;
 use crate::layout::naming::split_name;
 use crate::layout::{LayoutIndex, Object, Placement, judgeable, resource_docs, split_dir};
-use crate::rules::{FileKind, RepoView};
+use crate::manifest::FileKind;
+use crate::source::RepoView;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -190,7 +191,7 @@ fn plan_file(
     let text = std::str::from_utf8(blob.content()).map_err(|_| "not UTF-8".to_string())?;
     let kind = FileKind::of(path);
     let docs = if matches!(kind, FileKind::Yaml | FileKind::Json) {
-        crate::engine::parse(path, text, kind)
+        crate::manifest::parse_file(path, text, kind)
     } else {
         Vec::new()
     };

@@ -1,8 +1,8 @@
 //! Remote key naming: where in the secret store each key of a Secret lives.
 //!
 //! Schemes: `default` (`<namespace>/<name>`, property `<key>`) and `jenkins-x` (the keys
-//! `jx secret convert` writes, so existing store data keeps working; see
-//! `shared/docs/jenkins-x-reference.md` §1.4). A Jenkins X mapping file
+//! `jx secret convert` writes, so existing store data keeps working; see jx-secret
+//! `pkg/cmd/convert/`). A Jenkins X mapping file
 //! (`.jx/secret/mapping/secret-mappings.yaml`) overrides both per Secret and key.
 
 use crate::config::{BackendConfig, Naming};
@@ -288,7 +288,7 @@ mod tests {
         )
     }
 
-    /// The examples of `shared/docs/jenkins-x-reference.md` §1.3–1.4.
+    /// The examples of jx-secret's golden files (`pkg/cmd/convert/test_data/`).
     #[test]
     fn jenkins_x_vault_examples() {
         let r = jx(&id("lighthouse-hmac-token", Some("jx")), "hmac", None);

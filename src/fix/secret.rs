@@ -1101,7 +1101,7 @@ stringData:
             );
             // data[] in the Secret's own key order (the test helper's `node` sorts keys:
             // read the text with the real parser).
-            let docs = crate::engine::parse("s.yaml", yaml, crate::rules::FileKind::Yaml);
+            let docs = crate::manifest::parse_file("s.yaml", yaml, crate::manifest::FileKind::Yaml);
             let root = docs[0].root.as_ref().expect("parses");
             let c = convert(root, &s.fix, None).unwrap();
             let order: Vec<&str> = c.keys.iter().map(|k| k.secret_key.as_str()).collect();

@@ -41,7 +41,7 @@ fn from_json(v: &serde_json::Value) -> Node {
     }
 }
 
-/// The `openAPIV3Schema` of `version` in a CRD file of `shared/schemas/`, made strict the
+/// The `openAPIV3Schema` of `version` in a CRD file of `tests/fixtures/schemas/`, made strict the
 /// way the API server is with `--validate=strict`: unknown fields are errors (every object
 /// schema with `properties` and no `additionalProperties` or preserve-unknown-fields gets
 /// `additionalProperties: false`), and the root accepts `apiVersion`, `kind`, `metadata`.
@@ -92,17 +92,18 @@ fn strictify(v: &mut serde_json::Value) {
     }
 }
 
-/// `shared/schemas/`, found from the crate root (the workspace keeps `shared/` beside it or
-/// above it).
-pub fn schemas_dir() -> std::path::PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    for base in root.ancestors() {
-        let candidate = base.join("shared").join("schemas");
-        if candidate.is_dir() {
-            return candidate;
-        }
-    }
-    panic!("shared/schemas not found above {}", root.display());
+/// The ExternalSecret CRDs in `tests/fixtures/schemas/` (part of the checkout).
+fn schemas_dir() -> std::path::PathBuf {
+    fixtures().join("schemas")
+}
+
+/// The real trees in `tests/fixtures/corpus/` (part of the checkout).
+pub fn corpus_dir() -> std::path::PathBuf {
+    fixtures().join("corpus")
+}
+
+fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// Every schema violation of `instance`, as text.

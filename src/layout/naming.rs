@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn reference_examples() {
-        // shared/docs/jenkins-x-reference.md §3.3, from jx-gitops rename_test.go and real trees.
+        // jx-gitops `pkg/cmd/rename/rename_test.go` expectations, and names from real trees.
         let cases = [
             (
                 "tekton-pipelines-webhook",

@@ -1,5 +1,5 @@
-//! The built-in `jx3` preset: the Jenkins X v3 GitOps repository layout
-//! (`shared/docs/jenkins-x-reference.md` §3; jx-gitops `pkg/cmd/helmfile/move/move.go`).
+//! The built-in `jx3` preset: the Jenkins X v3 GitOps repository layout (jx-gitops
+//! `pkg/cmd/helmfile/move/move.go` and `docs/git_layout.md`; the jx3 template repositories).
 
 use super::Home;
 use super::naming::Naming;

@@ -1,12 +1,16 @@
 //! The document model: YAML streams and JSON split into documents, each parsed into a tree of
 //! [`Node`]s that carry the exact byte span of their source text.
 //!
+//! [`parse_file`] reads a file as its path says ([`FileKind`]: JSON, or a chart template read
+//! tolerantly).
+//!
 //! Invariants: every span lies inside the file and on UTF-8 character boundaries; spans of a
 //! document's nodes lie inside the document's span; aliases are expanded under a fixed budget.
 
 #[doc(hidden)]
 pub mod check;
 pub mod dockerfile;
+mod file;
 mod helm;
 mod json;
 mod offsets;
@@ -15,6 +19,7 @@ mod split;
 mod tests;
 mod yaml;
 
+pub use file::{FileKind, is_chart_template, parse_file};
 pub use yaml::parse_stream;
 
 use std::ops::Range;

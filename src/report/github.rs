@@ -8,8 +8,9 @@
 //! for single-line findings, because GitHub drops `col`/`endColumn` on multi-line annotations.
 //! See: <https://docs.github.com/en/actions/reference/workflow-commands-for-github-actions>
 
+use crate::catalog::Severity;
 use crate::engine::{FileResult, Outcome};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use std::io::{self, Write};
 
 /// The workflow command for a severity (`notice` is GitHub's word for info).

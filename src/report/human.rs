@@ -1,8 +1,9 @@
 //! Human output: a miette diagnostic per finding (code, message, code frame with labels,
 //! help), then a summary line.
 
+use crate::catalog::Severity;
 use crate::engine::{FileResult, Outcome};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::masked::Masked;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,

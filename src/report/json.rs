@@ -1,7 +1,7 @@
 //! `--format json`: one object, stable for scripts (`version` bumps on breaking changes).
 
+use crate::catalog::Severity;
 use crate::engine::Outcome;
-use crate::finding::Severity;
 use serde_json::json;
 use std::io::{self, Write};
 

@@ -8,8 +8,9 @@
 //! See: <https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html>,
 //! <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>
 
+use crate::catalog::Severity;
 use crate::engine::{FileResult, Outcome};
-use crate::finding::{Finding, Position, Severity};
+use crate::finding::{Finding, Position};
 use crate::rules::{self, Rule};
 use serde_json::{Value, json};
 use std::io::{self, Write};

@@ -9,8 +9,8 @@
 
 use super::pins::{Problem, Unpinned, describe};
 use super::versions::{VersionPin, is_commit_sha, is_range, is_version_tag, version_pin};
-use super::{Ctx, File, FileKind, version_stream};
-use crate::manifest::{Node, objects};
+use super::{Ctx, File, version_stream};
+use crate::manifest::{FileKind, Node, objects};
 use std::ops::Range;
 
 /// Prefilter for GG203/GG204 chart places: by file name (helmfiles, `Chart.yaml`,
@@ -38,8 +38,9 @@ pub fn may_name_charts(kind: FileKind, path: &str, bytes: &[u8]) -> bool {
         .any(|n| super::contains(bytes, n))
 }
 
-/// Every unpinned chart or artifact reference of the file.
-pub fn charts(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
+/// Every unpinned chart or artifact reference of the file (read it through [`super::pins::charts`],
+/// which scans once per file).
+pub(super) fn scan(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
     if !matches!(file.kind, FileKind::Yaml | FileKind::Json) {
         return Vec::new();
     }

@@ -1,9 +1,13 @@
 //! Findings about the scan itself: files that cannot be read as manifests, and suppressions.
-//! The engine produces most of these; they are rules so that they have codes, levels and docs.
+//! The engine produces most of these (from the functions here, which word them); they are
+//! rules so that they have codes, levels and docs.
 
-use super::{Ctx, File, FileKind, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
+use crate::finding::Finding;
+use crate::manifest::FileKind;
 use crate::manifest::{Node, Value};
+use std::ops::Range;
 
 /// GG001 invalid-yaml: a YAML/JSON file or document that does not parse. Docs: [`INVALID_YAML_DOC`].
 pub struct InvalidYaml;
@@ -36,14 +40,8 @@ data: {a: "1"}
 "#;
 
 impl Rule for InvalidYaml {
-    fn code(&self) -> &'static str {
-        "GG001"
-    }
-    fn name(&self) -> &'static str {
-        "invalid-yaml"
-    }
-    fn summary(&self) -> &'static str {
-        "a YAML/JSON file or document does not parse"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::INVALID_YAML
     }
     fn doc(&self) -> &'static str {
         INVALID_YAML_DOC
@@ -64,14 +62,14 @@ impl Rule for InvalidYaml {
                     format!("does not parse: {}", err.message)
                 };
                 out.push(
-                    Finding::new(self, file.path, err.span.clone(), what).with_help(
+                    Finding::new(self.info(), file.path, err.span.clone(), what).with_help(
                         "fix the syntax; the other documents and files were still checked",
                     ),
                 );
             }
             // Manifests only: what Kubernetes decodes (other YAML has other readers).
             if let Some(root) = doc.root.as_ref().filter(|r| is_object(r)) {
-                duplicate_keys(self, file.path, root, out);
+                duplicate_keys(self.info(), file.path, root, out);
             }
         }
     }
@@ -80,7 +78,7 @@ impl Rule for InvalidYaml {
 /// Reports every mapping key that appears twice in one mapping. Kubernetes' decoders keep the
 /// last one (or reject the object under strict field validation), so what git shows first is
 /// not what the cluster gets; gitops-guard's rules read the last one too.
-fn duplicate_keys(rule: &InvalidYaml, path: &str, node: &Node, out: &mut Vec<Finding>) {
+fn duplicate_keys(rule: &RuleInfo, path: &str, node: &Node, out: &mut Vec<Finding>) {
     match &node.value {
         Value::Scalar(_) => {}
         Value::Seq(items) => {
@@ -151,6 +149,17 @@ fn printable(key: &str) -> String {
     }
 }
 
+/// GG001 for a file that is not UTF-8; `at` is the offset of its first invalid byte.
+pub fn not_utf8(path: &str, at: usize) -> Finding {
+    Finding::new(
+        &catalog::INVALID_YAML,
+        path,
+        at..at,
+        format!("is not valid UTF-8 (first invalid byte at offset {at}); it cannot be checked"),
+    )
+    .with_help("save the file as UTF-8")
+}
+
 /// GG003 file-too-large. Docs: [`FILE_TOO_LARGE_DOC`].
 pub struct FileTooLarge;
 
@@ -169,25 +178,27 @@ Use instead: keep it out of git, or raise `max-file-size` in `.gitops-guard.yaml
 "#;
 
 impl Rule for FileTooLarge {
-    fn code(&self) -> &'static str {
-        "GG003"
-    }
-    fn name(&self) -> &'static str {
-        "file-too-large"
-    }
-    fn summary(&self) -> &'static str {
-        "a staged file is over the size limit and was not scanned"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::FILE_TOO_LARGE
     }
     fn doc(&self) -> &'static str {
         FILE_TOO_LARGE_DOC
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
     }
     fn applies_to(&self, _kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
         false
     }
     fn check(&self, _file: &File, _ctx: &Ctx, _out: &mut Vec<Finding>) {}
+}
+
+/// GG003 for a file the source did not read: `size` bytes over `limit`.
+pub fn too_large(path: &str, size: u64, limit: u64) -> Finding {
+    Finding::new(
+        &catalog::FILE_TOO_LARGE,
+        path,
+        0..0,
+        format!("not scanned: {size} bytes is over the size limit of {limit} bytes"),
+    )
+    .with_help("raise `max-file-size` in .gitops-guard.yaml to scan it, or keep it out of git")
 }
 
 /// GG004 unused-suppression. Docs: [`UNUSED_SUPPRESSION_DOC`].
@@ -211,25 +222,27 @@ Use instead: delete the comment.
 "#;
 
 impl Rule for UnusedSuppression {
-    fn code(&self) -> &'static str {
-        "GG004"
-    }
-    fn name(&self) -> &'static str {
-        "unused-suppression"
-    }
-    fn summary(&self) -> &'static str {
-        "a suppression comment or annotation matches no finding"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::UNUSED_SUPPRESSION
     }
     fn doc(&self) -> &'static str {
         UNUSED_SUPPRESSION_DOC
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
     }
     fn applies_to(&self, _kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
         false
     }
     fn check(&self, _file: &File, _ctx: &Ctx, _out: &mut Vec<Finding>) {}
+}
+
+/// GG004 for the suppression at `span`.
+pub fn unused_suppression(path: &str, span: Range<usize>) -> Finding {
+    Finding::new(
+        &catalog::UNUSED_SUPPRESSION,
+        path,
+        span,
+        "this suppression matches no finding",
+    )
+    .with_help("remove it")
 }
 
 /// GG005 invalid-suppression. Docs: [`INVALID_SUPPRESSION_DOC`].
@@ -253,23 +266,27 @@ Use instead:
 "#;
 
 impl Rule for InvalidSuppression {
-    fn code(&self) -> &'static str {
-        "GG005"
-    }
-    fn name(&self) -> &'static str {
-        "invalid-suppression"
-    }
-    fn summary(&self) -> &'static str {
-        "a suppression names an unknown rule or is malformed"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::INVALID_SUPPRESSION
     }
     fn doc(&self) -> &'static str {
         INVALID_SUPPRESSION_DOC
-    }
-    fn default_severity(&self) -> Severity {
-        Severity::Warning
     }
     fn applies_to(&self, _kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
         false
     }
     fn check(&self, _file: &File, _ctx: &Ctx, _out: &mut Vec<Finding>) {}
+}
+
+/// GG005 for `name` at `span`, which is neither a rule nor a directive.
+pub fn invalid_suppression(path: &str, span: Range<usize>, name: &str) -> Finding {
+    Finding::new(
+        &catalog::INVALID_SUPPRESSION,
+        path,
+        span,
+        format!("`{name}` is not a gitops-guard rule or directive"),
+    )
+    .with_help(
+        "use a code or name from `gitops-guard rules`, e.g. `# gitops-guard: ignore[GG101] reason`",
+    )
 }

@@ -1,8 +1,10 @@
 //! GG201 latest-tag.
 
 use super::pins::{self, Problem};
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
+use crate::manifest::FileKind;
 
 /// GG201 latest-tag. Docs: [`DOC`].
 pub struct LatestTag;
@@ -66,14 +68,8 @@ images:
 "#;
 
 impl Rule for LatestTag {
-    fn code(&self) -> &'static str {
-        "GG201"
-    }
-    fn name(&self) -> &'static str {
-        "latest-tag"
-    }
-    fn summary(&self) -> &'static str {
-        "an image with the `latest` tag or another mutable tag"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::LATEST_TAG
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -96,8 +92,8 @@ impl Rule for LatestTag {
 mod tests {
     use super::*;
     use crate::config::Settings;
-    use crate::rules::NoRepo;
     use crate::rules::pins::testing::{run, run_with};
+    use crate::source::NoRepo;
 
     #[test]
     fn pod_specs_and_nesting() {

@@ -1,20 +1,20 @@
-//! The rules: one file each, a stable code, and a doc comment that is the user documentation.
+//! The rules: one file each, with the check and the doc comment that is the user
+//! documentation; their identities (code, name, level) are in [`crate::catalog`].
 //!
 //! A rule sees one [`File`] at a time (with its parsed documents) and a [`Ctx`] with the
 //! resolved settings and a read-only view of the whole repository. Rules never print; they
-//! push [`Finding`]s. Codes are never reused: `GG0xx` for the tool itself, `GG1xx` secrets,
-//! `GG2xx` unpinned artifacts, `GG3xx` layout.
+//! push [`Finding`]s.
 
 pub mod charts;
 pub mod containers;
 pub mod image_ref;
-mod internal;
+pub mod internal;
 mod latest_tag;
 mod namespace_mismatch;
 mod non_canonical_name;
 mod off_layout;
 pub mod pins;
-mod plaintext_git_crypt;
+pub mod plaintext_git_crypt;
 mod raw_secret;
 mod scope_mismatch;
 mod secret_generator_literal;
@@ -26,54 +26,14 @@ mod untagged_image;
 pub mod version_stream;
 pub mod versions;
 
-pub use internal::{FileTooLarge, InvalidSuppression, InvalidYaml, UnusedSuppression};
-pub use namespace_mismatch::NamespaceMismatch;
-pub use non_canonical_name::NonCanonicalName;
-pub use off_layout::OffLayout;
-pub use plaintext_git_crypt::PlaintextGitCrypt;
-pub use raw_secret::{LAST_APPLIED, RawSecret, RawSecretInfo, allowed_secrets, sensitive_spans};
-pub use scope_mismatch::ScopeMismatch;
+pub use raw_secret::{LAST_APPLIED, RawSecretInfo, allowed_secrets, sensitive_spans};
 
+use crate::catalog::{self, RuleInfo, Severity};
 use crate::config::Settings;
-use crate::finding::{Finding, Severity};
-use crate::manifest::Document;
-
-/// What kind of content a file holds, decided from its path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Yaml,
-    Json,
-    Dockerfile,
-    Other,
-}
-
-impl FileKind {
-    pub fn of(path: &str) -> FileKind {
-        // Called for every path of the repository (CRD lookups): no allocation.
-        let name = path.as_bytes();
-        let name = memchr::memrchr(b'/', name).map_or(name, |i| &name[i + 1..]);
-        let ends = |s: &str| {
-            name.len() >= s.len() && name[name.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
-        };
-        let starts =
-            |s: &str| name.len() >= s.len() && name[..s.len()].eq_ignore_ascii_case(s.as_bytes());
-        // kustomize also reads an extension-less `Kustomization` file.
-        if ends(".yaml") || ends(".yml") || name == b"Kustomization" {
-            FileKind::Yaml
-        } else if ends(".json") {
-            FileKind::Json
-        } else if name.eq_ignore_ascii_case(b"dockerfile")
-            || starts("dockerfile.")
-            || ends(".dockerfile")
-            || name.eq_ignore_ascii_case(b"containerfile")
-            || starts("containerfile.")
-        {
-            FileKind::Dockerfile
-        } else {
-            FileKind::Other
-        }
-    }
-}
+use crate::finding::Finding;
+use crate::layout::LayoutIndex;
+use crate::manifest::{Document, FileKind};
+use crate::source::RepoView;
 
 /// One file as the rules see it.
 pub struct File<'a> {
@@ -82,65 +42,19 @@ pub struct File<'a> {
     pub kind: FileKind,
     /// Parsed documents (empty unless the file is YAML or JSON).
     pub docs: &'a [Document],
+    /// Scans several rules share, done once per file (see [`pins::images`]).
+    scans: pins::Scans,
 }
 
-/// Read-only access to the rest of the repository (the index, or the commit being scanned).
-pub trait RepoView: Sync {
-    /// Every path in the index / commit.
-    fn paths(&self) -> &[String];
-    /// The content at `path`, if present and readable.
-    fn read(&self, path: &str) -> Option<std::sync::Arc<Vec<u8>>>;
-    /// Calls `f(i, content)` for each `paths[i]` that [`RepoView::read`] would return, in any
-    /// order and possibly on several threads, without keeping the contents: for scans over the
-    /// whole repository (the CRDs). The default reads them one by one.
-    fn for_each_blob(&self, paths: &[&str], f: &(dyn Fn(usize, &[u8]) + Sync)) {
-        for (i, path) in paths.iter().enumerate() {
-            if let Some(bytes) = self.read(path) {
-                f(i, &bytes);
-            }
+impl<'a> File<'a> {
+    pub fn new(path: &'a str, text: &'a str, kind: FileKind, docs: &'a [Document]) -> Self {
+        File {
+            path,
+            text,
+            kind,
+            docs,
+            scans: pins::Scans::default(),
         }
-    }
-    /// Offers `value` as what `f` of [`RepoView::memo_blobs`] under `name` would compute for
-    /// the content at `path` with `tag`: a scan that read the file anyway saves the view
-    /// reading it again. The default ignores it.
-    fn remember(&self, _name: &str, _path: &str, _tag: u8, _value: Vec<u8>) {}
-    /// `(i, f(i, content))` for each readable `paths()[items[i].0]`, in order of `i`; empty
-    /// results may be left out. `f` must depend on nothing but the content and the tag
-    /// `items[i].1` (e.g. how the path says to parse it): a view may then remember the results
-    /// by blob id (in `name`'s cache file) and skip reading blobs it has seen before. The
-    /// default computes everything.
-    fn memo_blobs(
-        &self,
-        _name: &str,
-        items: &[(usize, u8)],
-        f: &(dyn Fn(usize, &[u8]) -> Vec<u8> + Sync),
-    ) -> Vec<(usize, Vec<u8>)> {
-        let all = self.paths();
-        let paths: Vec<&str> = items.iter().map(|(p, _)| all[*p].as_str()).collect();
-        let out = std::sync::Mutex::new(Vec::new());
-        self.for_each_blob(&paths, &|i, bytes| {
-            let value = f(i, bytes);
-            out.lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push((i, value));
-        });
-        let mut out = out
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        out.sort_by_key(|(i, _)| *i);
-        out
-    }
-}
-
-/// An empty repository view, for unit tests and stdin.
-pub struct NoRepo;
-
-impl RepoView for NoRepo {
-    fn paths(&self) -> &[String] {
-        &[]
-    }
-    fn read(&self, _path: &str) -> Option<std::sync::Arc<Vec<u8>>> {
-        None
     }
 }
 
@@ -150,25 +64,15 @@ pub struct Ctx<'a> {
     pub repo: &'a dyn RepoView,
     /// The layout of this run (GG301–GG304); `None` when no layout applies or those rules
     /// are off.
-    pub layout: Option<&'a crate::layout::LayoutIndex<'a>>,
+    pub layout: Option<&'a LayoutIndex<'a>>,
 }
 
 /// A rule. See `raw_secret.rs` for the model to follow.
 pub trait Rule: Sync {
-    /// Stable code, e.g. `GG101`.
-    fn code(&self) -> &'static str;
-    /// Stable kebab-case name, e.g. `raw-secret`.
-    fn name(&self) -> &'static str;
-    /// One line for `gitops-guard rules`.
-    fn summary(&self) -> &'static str;
+    /// The rule's entry in the catalog: code, name, default level, summary.
+    fn info(&self) -> &'static RuleInfo;
     /// The full documentation (What it does / Why is this bad? / Example / Use instead / Fix).
     fn doc(&self) -> &'static str;
-    fn default_severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn fixable(&self) -> bool {
-        false
-    }
     /// Whether the rule may report anything for this file; lets the engine skip parsing.
     fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool;
     /// [`Rule::applies_to`] with the run's context, for rules whose answer depends on
@@ -183,32 +87,48 @@ pub trait Rule: Sync {
         true
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>);
+
+    // Shorthands for the catalog entry (not meant to be overridden).
+    fn code(&self) -> &'static str {
+        self.info().code
+    }
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
+    fn summary(&self) -> &'static str {
+        self.info().summary
+    }
+    fn default_severity(&self) -> Severity {
+        self.info().severity
+    }
+    fn fixable(&self) -> bool {
+        self.info().fixable
+    }
 }
 
-/// Every rule, in code order. A test keeps codes unique and sorted.
+/// Every rule, in the order of [`catalog::ALL`] (a test keeps them in step).
 pub const RULES: &[&dyn Rule] = &[
-    &InvalidYaml,
-    &FileTooLarge,
-    &UnusedSuppression,
-    &InvalidSuppression,
-    &RawSecret,
+    &internal::InvalidYaml,
+    &internal::FileTooLarge,
+    &internal::UnusedSuppression,
+    &internal::InvalidSuppression,
+    &raw_secret::RawSecret,
     &secret_generator_literal::SecretGeneratorLiteral,
-    &PlaintextGitCrypt,
+    &plaintext_git_crypt::PlaintextGitCrypt,
     &latest_tag::LatestTag,
     &untagged_image::UntaggedImage,
     &snapshot_version::SnapshotVersion,
     &unpinned_chart::UnpinnedChart,
-    &OffLayout,
-    &NamespaceMismatch,
-    &ScopeMismatch,
-    &NonCanonicalName,
+    &off_layout::OffLayout,
+    &namespace_mismatch::NamespaceMismatch,
+    &scope_mismatch::ScopeMismatch,
+    &non_canonical_name::NonCanonicalName,
 ];
 
-/// Looks a rule up by code (`GG101`) or name (`raw-secret`), case-insensitively.
+/// The implementation of a rule, by code (`GG101`) or name (`raw-secret`), case-insensitively.
 pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| {
-        r.code().eq_ignore_ascii_case(code_or_name) || r.name().eq_ignore_ascii_case(code_or_name)
-    })
+    let info = catalog::lookup(code_or_name)?;
+    RULES.iter().copied().find(|r| r.code() == info.code)
 }
 
 /// True when `haystack` contains `needle` (a cheap prefilter before parsing).
@@ -248,34 +168,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_unique_sorted_and_documented() {
-        let codes: Vec<_> = RULES.iter().map(|r| r.code()).collect();
-        let mut sorted = codes.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(codes, sorted, "rule codes must be unique and in order");
+    fn one_implementation_per_catalog_entry_in_order_and_documented() {
+        let implemented: Vec<&RuleInfo> = RULES.iter().map(|r| r.info()).collect();
+        assert_eq!(implemented, catalog::ALL);
         for rule in RULES {
             let doc = rule.doc();
             for section in ["## What it does", "## Why is this bad?", "## Example"] {
                 assert!(doc.contains(section), "{} lacks `{section}`", rule.code());
             }
-            assert!(
-                rule.name()
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()),
-                "{} name must be kebab-case",
-                rule.code()
-            );
         }
     }
 
     #[test]
-    fn file_kinds() {
-        assert_eq!(FileKind::of("a/b.YAML"), FileKind::Yaml);
-        assert_eq!(FileKind::of("x.json"), FileKind::Json);
-        assert_eq!(FileKind::of("svc/Dockerfile.prod"), FileKind::Dockerfile);
-        assert_eq!(FileKind::of("build.dockerfile"), FileKind::Dockerfile);
-        assert_eq!(FileKind::of("Containerfile"), FileKind::Dockerfile);
-        assert_eq!(FileKind::of("notes.txt"), FileKind::Other);
+    fn lookup_finds_the_implementation() {
+        assert_eq!(lookup("raw-secret").map(|r| r.code()), Some("GG101"));
+        assert!(lookup("GG999").is_none());
     }
 }

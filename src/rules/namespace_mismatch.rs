@@ -1,10 +1,11 @@
 //! GG302 namespace-mismatch: a namespaced object in another namespace's folder.
 
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
 use crate::layout::scope::KindScope;
 use crate::layout::{Home, Object, Placement};
-use crate::manifest::objects;
+use crate::manifest::{FileKind, objects};
 
 /// GG302 namespace-mismatch. Docs: [`DOC`].
 pub struct NamespaceMismatch;
@@ -47,14 +48,8 @@ Not fixable automatically: either the folder or the field is wrong. Move the fil
 "#;
 
 impl Rule for NamespaceMismatch {
-    fn code(&self) -> &'static str {
-        "GG302"
-    }
-    fn name(&self) -> &'static str {
-        "namespace-mismatch"
-    }
-    fn summary(&self) -> &'static str {
-        "metadata.namespace differs from the namespace folder the file is in"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::NAMESPACE_MISMATCH
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -93,7 +88,7 @@ impl Rule for NamespaceMismatch {
                 let name = obj.name.unwrap_or("<unnamed>");
                 out.push(
                     Finding::new(
-                        self,
+                        self.info(),
                         file.path,
                         ns_node.span.clone(),
                         format!(

@@ -1,10 +1,12 @@
 //! GG304 non-canonical-name: a resource file not named `<name>-<suffix>.yaml`, or holding
 //! several documents.
 
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
 use crate::layout::naming::{self, Naming};
 use crate::layout::{Object, Placement, judgeable, resource_docs, split_dir};
+use crate::manifest::FileKind;
 
 /// GG304 non-canonical-name. Docs: [`DOC`].
 pub struct NonCanonicalName;
@@ -55,20 +57,11 @@ existing file.
 "#;
 
 impl Rule for NonCanonicalName {
-    fn code(&self) -> &'static str {
-        "GG304"
-    }
-    fn name(&self) -> &'static str {
-        "non-canonical-name"
-    }
-    fn summary(&self) -> &'static str {
-        "a resource file not named <name>-<suffix>.yaml, or with several documents"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::NON_CANONICAL_NAME
     }
     fn doc(&self) -> &'static str {
         DOC
-    }
-    fn fixable(&self) -> bool {
-        true
     }
     fn applies_to(&self, kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
         matches!(kind, FileKind::Yaml | FileKind::Json)
@@ -94,7 +87,7 @@ impl Rule for NonCanonicalName {
         if docs.len() > 1 {
             out.push(
                 Finding::new(
-                    self,
+                    self.info(),
                     file.path,
                     0..0,
                     format!(
@@ -123,7 +116,7 @@ impl Rule for NonCanonicalName {
         }
         let want = accepted.first().cloned().unwrap_or_default();
         let mut f = Finding::new(
-            self,
+            self.info(),
             file.path,
             0..0,
             format!(

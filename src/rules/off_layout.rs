@@ -1,8 +1,10 @@
 //! GG301 off-layout: a staged file at a path the layout does not allow.
 
-use super::{Ctx, File, FileKind, Rule};
-use crate::finding::{Finding, Severity};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo, Severity};
+use crate::finding::Finding;
 use crate::layout::{Placement, preset};
+use crate::manifest::FileKind;
 
 /// GG301 off-layout. Docs: [`DOC`].
 pub struct OffLayout;
@@ -51,20 +53,11 @@ would. Other off-layout files have no known home: move them, delete them, or add
 "#;
 
 impl Rule for OffLayout {
-    fn code(&self) -> &'static str {
-        "GG301"
-    }
-    fn name(&self) -> &'static str {
-        "off-layout"
-    }
-    fn summary(&self) -> &'static str {
-        "a file at a path the repository layout does not allow"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::OFF_LAYOUT
     }
     fn doc(&self) -> &'static str {
         DOC
-    }
-    fn fixable(&self) -> bool {
-        true
     }
     fn applies_to(&self, _kind: FileKind, _path: &str, _bytes: &[u8]) -> bool {
         true
@@ -84,7 +77,7 @@ impl Rule for OffLayout {
                 let file_name = crate::layout::split_dir(file.path).1;
                 let dest = layout.destination(entry, &caps, None, None, file_name, true);
                 let mut f = Finding::new(
-                    self,
+                    self.info(),
                     file.path,
                     0..0,
                     format!("in {}", entry.legacy.unwrap_or("a retired folder")),
@@ -107,7 +100,7 @@ impl Rule for OffLayout {
                         "move or delete it, or add a pattern to `layout.paths` or `layout.allow` in .gitops-guard.yaml".to_string(),
                     )
                 };
-                let mut f = Finding::new(self, file.path, 0..0, message).with_help(help);
+                let mut f = Finding::new(self.info(), file.path, 0..0, message).with_help(help);
                 f.fixable = false;
                 out.push(f);
             }
@@ -115,7 +108,7 @@ impl Rule for OffLayout {
         for (i, name) in index.missing_required(file.path) {
             let (dir, _) = crate::layout::split_dir(file.path);
             let mut f = Finding::new(
-                self,
+                self.info(),
                 file.path,
                 0..0,
                 format!("folder `{dir}/` has no `{name}` (required by `layout.folders[{i}]`)"),
@@ -126,7 +119,7 @@ impl Rule for OffLayout {
         }
         for other in index.case_collisions(file.path) {
             let mut f = Finding::new(
-                self,
+                self.info(),
                 file.path,
                 0..0,
                 format!("differs from `{other}` only in letter case"),
@@ -146,7 +139,7 @@ impl Rule for OffLayout {
                     .map(|s| s..s + glob.len())
                     .unwrap_or(0..0);
                 let mut f = Finding::new(
-                    self,
+                    self.info(),
                     file.path,
                     at,
                     format!("`layout.allow[{i}]` (`{glob}`) matches no file in the index"),

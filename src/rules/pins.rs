@@ -5,12 +5,16 @@
 //! and `HelmRelease` values, kustomize `images`, compose services and Dockerfiles. Chart and
 //! source places are in [`charts`](super::charts). Template expressions are never reported:
 //! their value is unknown until rendering.
+//!
+//! Several rules read the same scan (GG201–GG203 the images, GG203 and GG204 the charts): it
+//! runs once per file, on first use, and is kept on the [`File`].
 
 use super::image_ref::{ImageRef, Pin, tag_pin};
-use super::{Ctx, File, FileKind};
+use super::{Ctx, File};
 use crate::finding::Finding;
 use crate::manifest::dockerfile::{self, Target};
-use crate::manifest::{Node, Style, objects};
+use crate::manifest::{FileKind, Node, Style, objects};
+use std::cell::OnceCell;
 use std::ops::Range;
 
 /// What is wrong with a reference; each problem belongs to one rule.
@@ -40,7 +44,7 @@ pub struct Unpinned {
 impl Unpinned {
     /// The finding for `rule`.
     pub fn into_finding(self, rule: &dyn super::Rule, path: &str) -> Finding {
-        let mut f = Finding::new(rule, path, self.span, self.message).with_help(self.help);
+        let mut f = Finding::new(rule.info(), path, self.span, self.message).with_help(self.help);
         for (span, text) in self.labels {
             f = f.with_label(span, text);
         }
@@ -52,16 +56,35 @@ impl Unpinned {
 pub fn report(
     rule: &dyn super::Rule,
     problem: Problem,
-    found: Vec<Unpinned>,
+    found: &[Unpinned],
     path: &str,
     out: &mut Vec<Finding>,
 ) {
     out.extend(
         found
-            .into_iter()
+            .iter()
             .filter(|u| u.problem == problem)
-            .map(|u| u.into_finding(rule, path)),
+            .map(|u| u.clone().into_finding(rule, path)),
     );
+}
+
+/// The scans of one file, each done on first use.
+#[derive(Default)]
+pub(super) struct Scans {
+    images: OnceCell<Vec<Unpinned>>,
+    charts: OnceCell<Vec<Unpinned>>,
+}
+
+/// Every unpinned image reference of the file.
+pub fn images<'f>(file: &'f File, ctx: &Ctx) -> &'f [Unpinned] {
+    file.scans.images.get_or_init(|| scan_images(file, ctx))
+}
+
+/// Every unpinned chart or artifact reference of the file ([`charts`](super::charts)).
+pub fn charts<'f>(file: &'f File, ctx: &Ctx) -> &'f [Unpinned] {
+    file.scans
+        .charts
+        .get_or_init(|| super::charts::scan(file, ctx))
 }
 
 /// Prefilter for the image rules: the file may name an image.
@@ -77,8 +100,7 @@ pub fn may_name_images(kind: FileKind, bytes: &[u8]) -> bool {
     }
 }
 
-/// Every unpinned image reference of the file.
-pub fn images(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
+fn scan_images(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
     let mut scan = Scan {
         ctx,
         out: Vec::new(),
@@ -542,7 +564,9 @@ fn dotted(path: &[String]) -> String {
 #[cfg(test)]
 pub(crate) mod testing {
     use crate::config::Settings;
-    use crate::rules::{Ctx, File, FileKind, RepoView, Rule};
+    use crate::manifest::FileKind;
+    use crate::rules::{Ctx, File, Rule};
+    use crate::source::RepoView;
     use std::collections::HashMap;
     use std::sync::Arc;
 
@@ -594,13 +618,8 @@ pub(crate) mod testing {
         if !rule.applies_to(kind, path, text.as_bytes()) {
             return Vec::new();
         }
-        let docs = crate::engine::parse(path, text, kind);
-        let file = File {
-            path,
-            text,
-            kind,
-            docs: &docs,
-        };
+        let docs = crate::manifest::parse_file(path, text, kind);
+        let file = File::new(path, text, kind, &docs);
         let ctx = Ctx {
             settings,
             repo,
@@ -621,6 +640,23 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_scan_runs_once_per_file() {
+        let text = "image: nginx:latest\nversion: 1.0.0-SNAPSHOT\n";
+        let docs = crate::manifest::parse_file("values.yaml", text, FileKind::Yaml);
+        let file = File::new("values.yaml", text, FileKind::Yaml, &docs);
+        let settings = crate::config::Settings::default();
+        let ctx = Ctx {
+            settings: &settings,
+            repo: &crate::source::NoRepo,
+            layout: None,
+        };
+        let first = images(&file, &ctx);
+        assert_eq!(first.len(), 1);
+        assert!(std::ptr::eq(first, images(&file, &ctx)), "scanned again");
+        assert!(std::ptr::eq(charts(&file, &ctx), charts(&file, &ctx)));
+    }
 
     #[test]
     fn roles() {

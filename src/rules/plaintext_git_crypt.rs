@@ -1,10 +1,12 @@
 //! GG103 plaintext-git-crypt.
 
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
+use crate::manifest::FileKind;
 
-/// GG103 plaintext-git-crypt. Docs: [`DOC`]. The engine reports it from what the source
-/// layer learned from `.gitattributes`; the rule itself only carries code, level and docs.
+/// GG103 plaintext-git-crypt. Docs: [`DOC`]. The engine reports it ([`finding`]) from what the
+/// source layer learned from `.gitattributes`; the rule itself checks nothing.
 pub struct PlaintextGitCrypt;
 
 pub const DOC: &str = r#"## What it does
@@ -30,14 +32,8 @@ file so that the staged blob is ciphertext.
 "#;
 
 impl Rule for PlaintextGitCrypt {
-    fn code(&self) -> &'static str {
-        "GG103"
-    }
-    fn name(&self) -> &'static str {
-        "plaintext-git-crypt"
-    }
-    fn summary(&self) -> &'static str {
-        "a file marked filter=git-crypt is staged as plaintext"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::PLAINTEXT_GIT_CRYPT
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -46,4 +42,18 @@ impl Rule for PlaintextGitCrypt {
         false
     }
     fn check(&self, _file: &File, _ctx: &Ctx, _out: &mut Vec<Finding>) {}
+}
+
+/// GG103 for a file that should have been encrypted.
+pub fn finding(path: &str) -> Finding {
+    Finding::new(
+        &catalog::PLAINTEXT_GIT_CRYPT,
+        path,
+        0..0,
+        "is marked `filter=git-crypt` in .gitattributes, but the staged content is plaintext",
+    )
+    .with_help(
+        "git-crypt is locked or not installed: run `git-crypt unlock`, then \
+         `git rm --cached <file>` and `git add <file>` so that ciphertext is staged",
+    )
 }

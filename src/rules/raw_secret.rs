@@ -2,9 +2,10 @@
 
 use super::secret_refs::{AVP_PATH_ANNOTATION, is_encoded_reference, is_reference};
 use super::sops::{self, SopsMetadata};
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
-use crate::manifest::{Document, Node, objects};
+use crate::manifest::{Document, FileKind, Node, objects};
 use std::ops::Range;
 
 /// GG101 raw-secret. Docs: [`DOC`].
@@ -102,20 +103,11 @@ pub const UNCONVERTIBLE_TYPES: &[&str] = &[
 ];
 
 impl Rule for RawSecret {
-    fn code(&self) -> &'static str {
-        "GG101"
-    }
-    fn name(&self) -> &'static str {
-        "raw-secret"
-    }
-    fn summary(&self) -> &'static str {
-        "a Kubernetes Secret with values in data/stringData"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::RAW_SECRET
     }
     fn doc(&self) -> &'static str {
         DOC
-    }
-    fn fixable(&self) -> bool {
-        true
     }
     fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
         matches!(kind, FileKind::Yaml | FileKind::Json) && super::contains(bytes, "Secret")
@@ -196,7 +188,7 @@ fn finding(rule: &RawSecret, path: &str, obj: &Node, secret: &RawSecretInfo) -> 
             true,
         )
     };
-    let mut finding = Finding::new(rule, path, obj.span.clone(), message).with_help(help);
+    let mut finding = Finding::new(rule.info(), path, obj.span.clone(), message).with_help(help);
     finding.fixable = fixable;
     if let Some(kind) = obj.get("kind") {
         finding = finding.with_label(kind.span.clone(), "raw Secret");

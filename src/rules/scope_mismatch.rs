@@ -1,11 +1,12 @@
 //! GG303 scope-mismatch: a cluster-scoped kind in a namespaced folder, a namespaced kind in a
 //! cluster folder, or a CRD outside the CRD folder.
 
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
 use crate::layout::scope::ScopeSource;
 use crate::layout::{Home, Object, Placement, resource_docs, split_dir};
-use crate::manifest::objects;
+use crate::manifest::{FileKind, objects};
 
 /// GG303 scope-mismatch. Docs: [`DOC`].
 pub struct ScopeMismatch;
@@ -56,20 +57,11 @@ first, each document going to its own place.
 "#;
 
 impl Rule for ScopeMismatch {
-    fn code(&self) -> &'static str {
-        "GG303"
-    }
-    fn name(&self) -> &'static str {
-        "scope-mismatch"
-    }
-    fn summary(&self) -> &'static str {
-        "a cluster-scoped, namespaced or CRD object in the wrong kind of folder"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::SCOPE_MISMATCH
     }
     fn doc(&self) -> &'static str {
         DOC
-    }
-    fn fixable(&self) -> bool {
-        true
     }
     fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
         matches!(kind, FileKind::Yaml | FileKind::Json) && super::contains(bytes, "kind")
@@ -118,7 +110,7 @@ impl Rule for ScopeMismatch {
                     .map(|k| k.span.clone())
                     .unwrap_or_else(|| obj.node.span.clone());
                 let mut f = Finding::new(
-                    self,
+                    self.info(),
                     file.path,
                     span.clone(),
                     format!(

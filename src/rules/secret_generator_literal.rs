@@ -1,8 +1,9 @@
 //! GG102 secret-generator-literal.
 
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
-use crate::manifest::Node;
+use crate::manifest::{FileKind, Node};
 use std::ops::Range;
 
 /// GG102 secret-generator-literal. Docs: [`DOC`].
@@ -31,14 +32,8 @@ literal values in git.
 "#;
 
 impl Rule for SecretGeneratorLiteral {
-    fn code(&self) -> &'static str {
-        "GG102"
-    }
-    fn name(&self) -> &'static str {
-        "secret-generator-literal"
-    }
-    fn summary(&self) -> &'static str {
-        "a kustomize secretGenerator with literal values"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::SECRET_GENERATOR_LITERAL
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -71,7 +66,7 @@ impl Rule for SecretGeneratorLiteral {
                         ),
                     };
                     out.push(
-                        Finding::new(self, file.path, lit.span.clone(), message).with_help(
+                        Finding::new(self.info(), file.path, lit.span.clone(), message).with_help(
                             "remove the literal and source the value from a secret store \
                              (an ExternalSecret), not from the repository",
                         ),

@@ -1,8 +1,10 @@
 //! GG203 snapshot-version.
 
 use super::pins::{self, Problem};
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
+use crate::manifest::FileKind;
 
 /// GG203 snapshot-version. Docs: [`DOC`].
 pub struct SnapshotVersion;
@@ -34,14 +36,8 @@ containers:
 "#;
 
 impl Rule for SnapshotVersion {
-    fn code(&self) -> &'static str {
-        "GG203"
-    }
-    fn name(&self) -> &'static str {
-        "snapshot-version"
-    }
-    fn summary(&self) -> &'static str {
-        "a SNAPSHOT image tag or chart version"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::SNAPSHOT_VERSION
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -50,17 +46,28 @@ impl Rule for SnapshotVersion {
         kind != FileKind::Other && super::contains_ignore_ascii_case(bytes, "snapshot")
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
-        let mut found = pins::images(file, ctx);
-        found.extend(super::charts::charts(file, ctx));
-        pins::report(self, Problem::Snapshot, found, file.path, out);
+        pins::report(
+            self,
+            Problem::Snapshot,
+            pins::images(file, ctx),
+            file.path,
+            out,
+        );
+        pins::report(
+            self,
+            Problem::Snapshot,
+            pins::charts(file, ctx),
+            file.path,
+            out,
+        );
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::NoRepo;
     use crate::rules::pins::testing::run;
+    use crate::source::NoRepo;
 
     #[test]
     fn images_and_charts() {

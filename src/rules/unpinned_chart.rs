@@ -1,8 +1,10 @@
 //! GG204 unpinned-chart.
 
 use super::pins::{self, Problem};
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
+use crate::manifest::FileKind;
 
 /// GG204 unpinned-chart. Docs: [`DOC`].
 pub struct UnpinnedChart;
@@ -57,14 +59,8 @@ releases:
 "#;
 
 impl Rule for UnpinnedChart {
-    fn code(&self) -> &'static str {
-        "GG204"
-    }
-    fn name(&self) -> &'static str {
-        "unpinned-chart"
-    }
-    fn summary(&self) -> &'static str {
-        "a chart or artifact without an exact version (missing, range, branch)"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::UNPINNED_CHART
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -73,7 +69,7 @@ impl Rule for UnpinnedChart {
         super::charts::may_name_charts(kind, path, bytes)
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
-        let found = super::charts::charts(file, ctx);
+        let found = pins::charts(file, ctx);
         pins::report(self, Problem::UnpinnedChart, found, file.path, out);
     }
 }
@@ -81,8 +77,8 @@ impl Rule for UnpinnedChart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::NoRepo;
     use crate::rules::pins::testing::{MemRepo, run};
+    use crate::source::NoRepo;
 
     const HELMFILE: &str = "\
 environments:

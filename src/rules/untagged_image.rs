@@ -1,8 +1,10 @@
 //! GG202 untagged-image.
 
 use super::pins::{self, Problem};
-use super::{Ctx, File, FileKind, Rule};
+use super::{Ctx, File, Rule};
+use crate::catalog::{self, RuleInfo};
 use crate::finding::Finding;
+use crate::manifest::FileKind;
 
 /// GG202 untagged-image. Docs: [`DOC`].
 pub struct UntaggedImage;
@@ -44,14 +46,8 @@ spec:
 "#;
 
 impl Rule for UntaggedImage {
-    fn code(&self) -> &'static str {
-        "GG202"
-    }
-    fn name(&self) -> &'static str {
-        "untagged-image"
-    }
-    fn summary(&self) -> &'static str {
-        "an image with neither tag nor digest (implicitly `latest`)"
+    fn info(&self) -> &'static RuleInfo {
+        &catalog::UNTAGGED_IMAGE
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -73,8 +69,8 @@ impl Rule for UntaggedImage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::NoRepo;
     use crate::rules::pins::testing::run;
+    use crate::source::NoRepo;
 
     #[test]
     fn registry_ports_are_not_tags() {

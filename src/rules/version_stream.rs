@@ -4,7 +4,7 @@
 //! `defaults.yaml` layout first, then the older `<name>.yml`; the release name first, then the
 //! chart name).
 
-use super::RepoView;
+use crate::source::RepoView;
 
 /// The directory a Jenkins X cluster repository keeps its version stream in.
 pub const DIR: &str = "versionStream";

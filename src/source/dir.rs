@@ -5,9 +5,9 @@
 //! ripgrep does; symbolic links are not followed (they are recorded as skipped, like in the
 //! index). Paths are reported as given on the command line, with `/`.
 
+use super::RepoView;
 use super::classify::classify_content;
 use super::{Candidate, Limits, Origin, ReadError, ScanSet, SkipReason, Skipped};
-use crate::rules::RepoView;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

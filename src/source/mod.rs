@@ -1,6 +1,9 @@
 //! Where bytes come from: the git index (staged content, exactly what the commit will
 //! contain), every index entry (`--all`), explicit paths, or the commits of a range.
 //!
+//! Cross-file questions (the layout, CRD scopes, the version stream) go through a
+//! [`RepoView`] of the whole index, commit or folder.
+//!
 //! Invariants: content is always read from git objects, never from the working tree; paths
 //! are repository-relative with `/`; nothing is skipped silently (every skip is recorded).
 
@@ -13,6 +16,7 @@ mod objects;
 mod push;
 mod range;
 mod read;
+mod repo_view;
 #[cfg(all(test, unix))]
 mod tests;
 mod view;
@@ -27,6 +31,7 @@ pub fn parse_index_file(bytes: &[u8]) -> Option<Vec<(Vec<u8>, u16)>> {
 }
 pub use index::Repo;
 pub use read::{Pending, Read};
+pub use repo_view::{NoRepo, RepoView};
 pub use view::TreeView;
 
 /// Where a candidate's bytes were read from.

@@ -13,8 +13,6 @@ use std::process::Command;
 use std::sync::Arc;
 use tempfile::TempDir;
 
-use crate::rules::RepoView;
-
 const SECRET: &str = "apiVersion: v1\nkind: Secret\nstringData: {p: hunter2xyz}\n";
 const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\n";
 const LFS_POINTER: &str = "version https://git-lfs.github.com/spec/v1\n\

@@ -5,9 +5,9 @@
 //! Blobs are read on first use and cached by blob id, so identical files are read once.
 
 use super::Limits;
+use super::RepoView;
 use super::objects::Objects;
 use super::read::{self, Files, Opener};
-use crate::rules::RepoView;
 use git2::{Oid, Repository};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,4 +1,6 @@
-//! Shared helpers for integration tests: a temporary git repository and the real binary.
+//! Shared helpers for integration tests: temporary git repositories (a working one, a clone,
+//! a bare "server", a folder outside any repository), git and the real binary run with a
+//! clean environment, and the real corpus.
 #![allow(dead_code)]
 
 use assert_cmd::Command;
@@ -44,6 +46,25 @@ impl TestRepo {
         repo
     }
 
+    /// A clone of `src` (`git clone -q <args>`, e.g. `--depth 1` or `--bare`).
+    pub fn clone_of(src: &TestRepo, args: &[&str]) -> TestRepo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("file://{}", src.path().display());
+        let mut all = vec!["clone", "-q"];
+        all.extend_from_slice(args);
+        all.extend([url.as_str(), "."]);
+        git_ok(dir.path(), &all);
+        TestRepo { dir }
+    }
+
+    /// A repository holding a copy of `tree`, every file staged.
+    pub fn staging_tree(tree: &Path) -> TestRepo {
+        let repo = TestRepo::new();
+        copy_tree(tree, repo.path());
+        repo.git(&["add", "-A"]);
+        repo
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
@@ -58,13 +79,7 @@ impl TestRepo {
     }
 
     pub fn git_in(&self, cwd: &Path, args: &[&str]) -> Output {
-        let out = scrubbed(
-            std::process::Command::new("git")
-                .args(args)
-                .current_dir(cwd),
-        )
-        .output()
-        .expect("run git");
+        let out = git(cwd, args);
         assert!(
             out.status.success(),
             "git {args:?} failed: {}",
@@ -98,15 +113,112 @@ impl TestRepo {
     }
 
     pub fn cmd_in(&self, cwd: &Path) -> Command {
-        let mut std_cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-guard"));
-        scrubbed(&mut std_cmd).current_dir(cwd);
-        Command::from_std(std_cmd)
+        Command::from_std(bin(cwd))
     }
 
     /// Runs `gitops-guard check --format json <args>` and returns (exit code, JSON).
     pub fn check_json(&self, args: &[&str]) -> (i32, serde_json::Value) {
         run_json(self.cmd().arg("check").args(args))
     }
+}
+
+/// A bare repository (branch `main`) in a temporary folder: a "server" to push to.
+pub struct BareRepo {
+    dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl BareRepo {
+    pub fn new() -> BareRepo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        git_ok(
+            dir.path(),
+            &["init", "-q", "--bare", "-b", "main", "srv.git"],
+        );
+        let path = dir.path().join("srv.git");
+        BareRepo { dir, path }
+    }
+
+    /// The bare repository (its git directory).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The temporary folder around it, for files that must not be inside it.
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn url(&self) -> &str {
+        self.path.to_str().expect("utf-8 temp path")
+    }
+}
+
+/// A temporary folder outside any git repository: git's search for one stops above it.
+pub struct NotARepo {
+    dir: tempfile::TempDir,
+}
+
+impl NotARepo {
+    pub fn new() -> NotARepo {
+        NotARepo {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The binary, run in the folder.
+    pub fn cmd(&self) -> std::process::Command {
+        let mut cmd = bin(self.path());
+        cmd.env(
+            "GIT_CEILING_DIRECTORIES",
+            self.path().parent().expect("a parent"),
+        );
+        cmd
+    }
+}
+
+/// The binary, run in `cwd` with a clean environment (a std command: it can be spawned and
+/// killed; `assert_cmd::Command::from_std` makes it an assert_cmd one).
+pub fn bin(cwd: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_gitops-guard"));
+    scrubbed(&mut cmd).current_dir(cwd);
+    cmd
+}
+
+/// git, run in `cwd` with a clean environment, for extra arguments or variables.
+pub fn git_cmd(cwd: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new("git");
+    scrubbed(&mut cmd).current_dir(cwd);
+    cmd
+}
+
+/// Runs git in `cwd`; success is not checked (see [`git_ok`]).
+pub fn git(cwd: &Path, args: &[&str]) -> Output {
+    git_cmd(cwd).args(args).output().expect("run git")
+}
+
+/// Runs git in `cwd`, asserts success, and returns its trimmed stdout.
+pub fn git_ok(cwd: &Path, args: &[&str]) -> String {
+    let out = git(cwd, args);
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// stdout then stderr, as text.
+pub fn output_text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// Runs a prepared command that prints JSON; returns (exit code, JSON).
@@ -150,18 +262,16 @@ pub fn f(code: &str, path: &str, line: u64) -> (String, String, u64) {
     (code.to_string(), path.to_string(), line)
 }
 
-/// `shared/corpus/` beside (or above) the checkout, if present. CI always has it, so there
-/// (`CI` set) a missing corpus fails instead of skipping the corpus tests.
-pub fn corpus_dir() -> Option<PathBuf> {
-    let found = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared/corpus"))
-        .find(|p| p.is_dir());
-    assert!(
-        found.is_some() || std::env::var_os("CI").is_none(),
-        "CI is set but shared/corpus is not beside the checkout"
-    );
-    found
+/// The real GitOps trees in `tests/fixtures/corpus/`, one folder per repository.
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus")
+}
+
+/// One tree of the corpus (`<owner>__<repo>`); a missing tree fails the test.
+pub fn corpus_tree(name: &str) -> PathBuf {
+    let dir = corpus_dir().join(name);
+    assert!(dir.is_dir(), "corpus tree {} is missing", dir.display());
+    dir
 }
 
 /// Copies a folder tree (regular files and folders).

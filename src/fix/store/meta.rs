@@ -603,7 +603,7 @@ mod tests {
     #[test]
     fn shape_reads_the_secret() {
         let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  labels: {a: b}\n  annotations: {x: '', kubectl.kubernetes.io/last-applied-configuration: '{\"data\": 1}'}\ntype: kubernetes.io/tls\nimmutable: true\ndata: {}\n";
-        let docs = crate::engine::parse("s.yaml", text, crate::rules::FileKind::Yaml);
+        let docs = crate::manifest::parse_file("s.yaml", text, crate::manifest::FileKind::Yaml);
         let root = docs[0].root.as_ref().unwrap();
         let shape = Shape::of(root);
         assert_eq!(shape.secret_type, "kubernetes.io/tls");

@@ -1,6 +1,8 @@
-//! Path patterns of a layout: `/`-separated segments, each a globset glob (`*`, `?`, `[ab]`,
-//! `{yaml,yml}`), `**` for any number of folders, and `{namespace}` for one folder whose name
-//! is the Kubernetes namespace of the files below it.
+//! Path patterns of a layout, as the jx3 preset and `layout:` in the configuration write them
+//! (the configuration checks them when loaded, the layout matches them): `/`-separated
+//! segments, each a globset glob (`*`, `?`, `[ab]`, `{yaml,yml}`), `**` for any number of
+//! folders, and `{namespace}` for one folder whose name is the Kubernetes namespace of the
+//! files below it.
 //!
 //! Every non-literal segment is a capture, in order. Two patterns with the same capture shape
 //! can trade captures: that is how a fix moves `namespaces/<ns>/<release>/x.yaml` to
