@@ -207,3 +207,29 @@ fn templated_names_show_the_template() {
         ]
     );
 }
+
+#[test]
+fn duplicate_keys_in_large_mappings() {
+    // More keys than the pairwise comparison handles: the hashed path finds every copy.
+    let repo = TestRepo::new();
+    let mut data = String::new();
+    for i in 0..20 {
+        data.push_str(&format!("  k{i}: v\n"));
+    }
+    data.push_str("  k3: again\n  k7: again\n  k3: third\n");
+    repo.stage(
+        "big.yaml",
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata:\n{data}"),
+    );
+    assert_eq!(
+        check(&repo),
+        vec![
+            f("GG001", "big.yaml", 25),
+            f("GG001", "big.yaml", 26),
+            f("GG001", "big.yaml", 27),
+        ]
+    );
+    let msgs = messages(&repo);
+    assert!(msgs[0].starts_with("duplicate key `k3`"), "{msgs:?}");
+    assert!(msgs[1].starts_with("duplicate key `k7`"), "{msgs:?}");
+}

@@ -87,28 +87,9 @@ fn duplicate_keys(rule: &RuleInfo, path: &str, node: &Node, out: &mut Vec<Findin
             }
         }
         Value::Map(entries) => {
-            // Linear scans for the usual small mapping; an index for a large (or hostile) one.
-            let index: Option<std::collections::HashMap<&str, usize>> =
-                (entries.len() > 16).then(|| {
-                    let mut seen = std::collections::HashMap::new();
-                    for (i, (k, _)) in entries.iter().enumerate() {
-                        if let Some(name) = k.as_str() {
-                            seen.entry(name).or_insert(i);
-                        }
-                    }
-                    seen
-                });
+            let firsts = first_occurrences(entries);
             for (i, (key, value)) in entries.iter().enumerate() {
-                let first = key.as_str().and_then(|name| match &index {
-                    Some(seen) => seen
-                        .get(name)
-                        .filter(|&&at| at < i)
-                        .map(|&at| &entries[at].0),
-                    None => entries[..i]
-                        .iter()
-                        .find(|(k, _)| k.as_str() == Some(name))
-                        .map(|(k, _)| k),
-                });
+                let first = firsts.as_ref().and_then(|f| f[i]).map(|at| &entries[at].0);
                 if let (Some(name), Some(first)) = (key.as_str(), first) {
                     out.push(
                         Finding::new(
@@ -130,6 +111,71 @@ fn duplicate_keys(rule: &RuleInfo, path: &str, node: &Node, out: &mut Vec<Findin
             }
         }
     }
+}
+
+/// For a mapping with a duplicate key, the position of each entry's first occurrence (for
+/// the later copies); `None` when every key is unique, as almost always.
+///
+/// Runs on every mapping of every manifest, so it is built to cost little: small mappings
+/// are compared pairwise, larger ones through an open-addressing table of FNV-1a hashes in a
+/// buffer reused by the thread (no allocation, never quadratic).
+fn first_occurrences(entries: &[(Node, Node)]) -> Option<Vec<Option<usize>>> {
+    let first_of = |i: usize, name: &str| {
+        entries[..i]
+            .iter()
+            .position(|(k, _)| k.as_str() == Some(name))
+    };
+    if entries.len() <= 8 {
+        let any = entries
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| k.as_str().is_some_and(|n| first_of(i, n).is_some()));
+        return any.then(|| {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| k.as_str().and_then(|n| first_of(i, n)))
+                .collect()
+        });
+    }
+    thread_local! {
+        static SLOTS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SLOTS.with(|slots| {
+        let mut slots = slots.borrow_mut();
+        let size = (entries.len() * 2).next_power_of_two();
+        slots.clear();
+        slots.resize(size, 0);
+        let mut firsts: Option<Vec<Option<usize>>> = None;
+        for (i, (k, _)) in entries.iter().enumerate() {
+            let Some(name) = k.as_str() else { continue };
+            let mut at = fnv1a(name.as_bytes()) as usize & (size - 1);
+            loop {
+                match slots[at] {
+                    0 => {
+                        // Positions are stored + 1: 0 is an empty slot.
+                        slots[at] = u32::try_from(i + 1).unwrap_or(u32::MAX);
+                        break;
+                    }
+                    seen => {
+                        let j = seen as usize - 1;
+                        if entries.get(j).and_then(|(e, _)| e.as_str()) == Some(name) {
+                            firsts.get_or_insert_with(|| vec![None; entries.len()])[i] = Some(j);
+                            break;
+                        }
+                        at = (at + 1) & (size - 1);
+                    }
+                }
+            }
+        }
+        firsts
+    })
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// A Kubernetes object: a mapping with `apiVersion` and `kind`.
