@@ -7,6 +7,8 @@
 
 pub mod charts;
 pub mod containers;
+pub mod credential_in_values;
+pub mod dotenv;
 pub mod image_ref;
 mod internal;
 mod latest_tag;
@@ -15,11 +17,14 @@ mod non_canonical_name;
 mod off_layout;
 pub mod pins;
 mod plaintext_git_crypt;
+pub mod plaintext_sops;
+pub mod private_key;
 mod raw_secret;
 mod scope_mismatch;
 mod secret_generator_literal;
 pub mod secret_refs;
 mod snapshot_version;
+pub mod sops;
 mod unpinned_chart;
 mod untagged_image;
 pub mod version_stream;
@@ -192,6 +197,9 @@ pub const RULES: &[&dyn Rule] = &[
     &RawSecret,
     &secret_generator_literal::SecretGeneratorLiteral,
     &PlaintextGitCrypt,
+    &plaintext_sops::PlaintextSops,
+    &private_key::PrivateKey,
+    &credential_in_values::CredentialInValues,
     &latest_tag::LatestTag,
     &untagged_image::UntaggedImage,
     &snapshot_version::SnapshotVersion,
@@ -201,6 +209,24 @@ pub const RULES: &[&dyn Rule] = &[
     &ScopeMismatch,
     &NonCanonicalName,
 ];
+
+/// Byte spans of the values GG104–GG106 find, for redaction in all output (beside
+/// [`sensitive_spans`]): computed whether those rules are on or off, so that no other finding's
+/// code frame shows them.
+pub fn found_value_spans(
+    path: &str,
+    text: &str,
+    docs: &[Document],
+    ctx: &Ctx,
+) -> Vec<std::ops::Range<usize>> {
+    let kind = FileKind::of(path);
+    let mut spans = private_key::key_spans(text);
+    spans.extend(plaintext_sops::analyze(path, text, docs, ctx.repo).mask);
+    spans.extend(credential_in_values::value_spans(
+        path, text, kind, docs, ctx,
+    ));
+    spans
+}
 
 /// Looks a rule up by code (`GG101`) or name (`raw-secret`), case-insensitively.
 pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
