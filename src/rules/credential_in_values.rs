@@ -518,13 +518,13 @@ impl<'a> Walker<'a> {
         match &node.value {
             Value::Map(entries) => {
                 // `{name: DB_PASSWORD, value: …}`
-                if let (Some(name), Some((_, value))) =
-                    (node.get("name").and_then(Node::as_str), node.entry("value"))
+                if let (Some(name_node), Some(value)) = (node.get("name"), node.get("value"))
+                    && let Some(name) = name_node.as_str()
                     && self.cfg.is_credential_key(name)
                     && self.is_literal(name, value)
                 {
                     path.push(name.to_string());
-                    self.push(path, value, value);
+                    self.push(path, name_node, value);
                     path.pop();
                 }
                 for (k, v) in entries {

@@ -107,8 +107,9 @@ impl Rule for PlaintextSops {
     }
 }
 
+/// `.sops.yaml`, and the `.sops.yml` sops ignores: configuration, never encrypted.
 fn is_config(path: &str) -> bool {
-    path.rsplit('/').next() == Some(sops::CONFIG_NAME)
+    matches!(path.rsplit('/').next(), Some(".sops.yaml" | ".sops.yml"))
 }
 
 /// The format sops picks from the file name.

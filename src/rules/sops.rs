@@ -237,13 +237,30 @@ pub fn metadata(root: &Node) -> Option<&Node> {
         .then_some(sops)
 }
 
-/// The selector recorded in a metadata map (`None` if sops could not use it).
+/// The selection fields sops records in an encrypted file's metadata.
+const SELECTION_FIELDS: &[&str] = &[
+    "unencrypted_suffix",
+    "encrypted_suffix",
+    "unencrypted_regex",
+    "encrypted_regex",
+    "unencrypted_comment_regex",
+    "encrypted_comment_regex",
+];
+
+/// The selector recorded in a metadata map. `None` if sops could not use it, or if none is
+/// recorded: sops always writes one (`unencrypted_suffix: _unencrypted` by default), so
+/// metadata without any was cut or written by hand, and which values it meant is unknown.
 pub fn metadata_selector(sops: &Node) -> Option<Selector> {
     let get = |key: &str| sops.get(key).and_then(Node::as_str).map(str::to_string);
+    SELECTION_FIELDS
+        .iter()
+        .any(|f| get(f).is_some())
+        .then_some(())?;
     Selector::of(&get)
 }
 
-/// The selector recorded in dotenv (`sops_*` keys) or INI (`[sops]` section) metadata.
+/// The selector recorded in dotenv (`sops_*` keys) or INI (`[sops]` section) metadata (as
+/// [`metadata_selector`]).
 pub fn flat_metadata_selector(entries: &[(String, String)]) -> Option<Selector> {
     let get = |key: &str| {
         entries
@@ -251,6 +268,10 @@ pub fn flat_metadata_selector(entries: &[(String, String)]) -> Option<Selector> 
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.clone())
     };
+    SELECTION_FIELDS
+        .iter()
+        .any(|f| get(f).is_some())
+        .then_some(())?;
     Selector::of(&get)
 }
 
@@ -356,7 +377,7 @@ mod tests {
     #[test]
     fn default_suffix_and_metadata() {
         let docs = parse_stream(
-            "a: ENC[AES256_GCM,data:x,type:str]\nb_unencrypted: plain\nc: leaked\nsops:\n  mac: ENC[x]\n  version: 3.8.1\n",
+            "a: ENC[AES256_GCM,data:x,type:str]\nb_unencrypted: plain\nc: leaked\nsops:\n  mac: ENC[x]\n  unencrypted_suffix: _unencrypted\n  version: 3.8.1\n",
             &ParseOptions::default(),
         );
         let root = docs[0].root.as_ref().unwrap();
