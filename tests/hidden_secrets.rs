@@ -78,6 +78,11 @@ fn gg104_covered_files_without_sops_metadata() {
         "apps/secrets/deploy.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
     );
+    // Covered, but a ConfigMap: only Secrets count in manifests (Flux's `.*.yaml` rules).
+    repo.stage(
+        "apps/secrets/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b\n",
+    );
     // Not covered.
     repo.stage(
         "apps/config/cm.yaml",
@@ -378,7 +383,7 @@ fn gg106_kustomize_generator_files() {
     let repo = TestRepo::new();
     repo.stage(
         "apps/kustomization.yaml",
-        "secretGenerator:\n- name: db\n  envs:\n  - db.env\n  files:\n  - creds=config/app.properties\nconfigMapGenerator:\n- name: settings\n  envs: [settings.env]\n",
+        "secretGenerator:\n- name: db\n  envs:\n  - db.env\n  files:\n  - creds=config/app.properties\nconfigMapGenerator:\n- name: settings\n  envs: [settings.env]\n- name: podinfo-values\n  files: [values.yaml=helm-values.yaml]\n",
     );
     repo.stage(
         "apps/db.env",
@@ -392,6 +397,11 @@ fn gg106_kustomize_generator_files() {
         "apps/settings.env",
         "LOG_LEVEL=debug\nSESSION_SECRET=${SESSION_SECRET}\n",
     );
+    // Helm values a generator turns into a ConfigMap (Flux `valuesFrom`).
+    repo.stage(
+        "apps/helm-values.yaml",
+        "redis:\n  password: Cm-Pa55-w0rd\n",
+    );
     // An env file no generator names.
     repo.stage("apps/local.env", "DB_PASSWORD=L0cal-Only\n");
     assert_eq!(
@@ -399,6 +409,7 @@ fn gg106_kustomize_generator_files() {
         vec![
             f("GG106", "apps/config/app.properties", 2),
             f("GG106", "apps/db.env", 2),
+            f("GG106", "apps/helm-values.yaml", 2),
         ]
     );
 }

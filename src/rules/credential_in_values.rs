@@ -95,11 +95,12 @@ impl Rule for CredentialInValues {
                 || super::contains(bytes, "Application"))
     }
     fn applies_in(&self, ctx: &Ctx, kind: FileKind, path: &str, bytes: &[u8]) -> bool {
-        let cfg = &ctx.settings.credentials;
-        if crate::engine::is_chart_template(path) || !mentions_credential(cfg, bytes) {
-            return false;
-        }
-        !places(path, kind, bytes, ctx.repo).is_empty()
+        // Cheapest first: the path and a few byte searches, then the credential words, then
+        // the repository (Chart.yaml beside, helmfiles and kustomizations that list the file).
+        !crate::engine::is_chart_template(path)
+            && may_be_place(path, kind, bytes)
+            && mentions_credential(&ctx.settings.credentials, bytes)
+            && !places(path, kind, bytes, ctx.repo).is_empty()
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
         for hit in analyze(file.path, file.text, file.kind, file.docs, ctx) {
@@ -183,6 +184,21 @@ fn is_yamlish(path: &str, kind: FileKind) -> bool {
         || name_of(path).to_ascii_lowercase().ends_with(".gotmpl")
 }
 
+/// Whether the file may be one of the places GG106 reads, from its path and bytes alone.
+/// Kubernetes manifests (they have `apiVersion`) are values only as a HelmRelease or an
+/// Application; any other file may be a generator's env file.
+fn may_be_place(path: &str, kind: FileKind, bytes: &[u8]) -> bool {
+    if !is_yamlish(path, kind) {
+        return true;
+    }
+    is_jx_values(path)
+        || name_of(path).to_ascii_lowercase().starts_with("values")
+        || is_helmfile(path)
+        || !super::contains(bytes, "apiVersion")
+        || super::contains(bytes, "HelmRelease")
+        || super::contains(bytes, "Application")
+}
+
 /// The cheap prefilter: a word of some credential pattern appears (any case).
 fn mentions_credential(cfg: &CredentialsConfig, bytes: &[u8]) -> bool {
     match cfg.needles() {
@@ -226,11 +242,13 @@ fn places(path: &str, kind: FileKind, bytes: &[u8], repo: &dyn RepoView) -> Vec<
     if super::contains(bytes, "HelmRelease") || super::contains(bytes, "Application") {
         out.push(Place::Objects);
     }
-    if out.is_empty()
-        && !super::contains(bytes, "apiVersion")
-        && let Some(helmfile) = helmfile_listing(repo, path)
-    {
-        out.push(Place::Whole(format!("values listed by `{helmfile}`")));
+    if out.is_empty() && !super::contains(bytes, "apiVersion") {
+        if let Some(helmfile) = helmfile_listing(repo, path) {
+            out.push(Place::Whole(format!("values listed by `{helmfile}`")));
+        } else if let Some(generator) = generator_listing(repo, path) {
+            // Helm values that a generator turns into a ConfigMap/Secret (Flux `valuesFrom`).
+            out.push(Place::Whole(generator));
+        }
     }
     out
 }

@@ -25,9 +25,12 @@ INI (`.ini`); anything else is sops' binary format (JSON with `data` and `sops`)
   `lastmodified` or `version` in YAML/JSON; `sops_mac=`… lines in dotenv; a `[sops]` section
   in INI), and holds at least one value that the rule's `encrypted_regex` /
   `unencrypted_regex` / `encrypted_suffix` / `unencrypted_suffix` would encrypt (with none of
-  them, everything but keys ending `_unencrypted`). A covered Deployment under
-  `encrypted_regex: ^(data|stringData)$` has nothing to encrypt and is not reported. Rules
-  that select by comments (`encrypted_comment_regex`) are not checked.
+  them, everything but keys ending `_unencrypted`). In a Kubernetes manifest only the values
+  of `Secret` objects count: Flux's SOPS guide puts a `.*.yaml` catch-all rule in front of
+  every manifest of a cluster, and the ConfigMaps and Deployments there are not meant to be
+  encrypted. Other YAML/JSON (values files, configuration) counts whole. A covered file with
+  nothing to encrypt is not reported. Rules that select by comments
+  (`encrypted_comment_regex`) are not checked.
 - **Partly plain**: an encrypted file (with or without a `.sops.yaml`) where a value that the
   file's own metadata says is encrypted is not an `ENC[AES256_GCM,…]` value — a value added or
   edited by hand after encryption. Each such value is reported.
@@ -259,7 +262,14 @@ pub fn analyze(path: &str, text: &str, docs: &[Document], repo: &dyn RepoView) -
             }
             docs.iter()
                 .filter_map(|d| d.root.as_ref())
-                .flat_map(sops::leaves)
+                .flat_map(|root| {
+                    let secrets = secret_spans(root);
+                    sops::leaves(root).into_iter().filter(move |l| {
+                        secrets
+                            .as_ref()
+                            .is_none_or(|s| s.iter().any(|s| s.contains(&l.node.span.start)))
+                    })
+                })
                 .filter(|l| selector.encrypts(&l.path))
                 .filter(|l| !sops::is_encrypted_value(l.node.as_str().unwrap_or_default()))
                 .map(|l| (l.path.join("."), l.node.span.clone()))
@@ -315,6 +325,31 @@ pub fn analyze(path: &str, text: &str, docs: &[Document], repo: &dyn RepoView) -
     });
     out.mask.extend(values.into_iter().map(|(_, s)| s));
     out
+}
+
+/// For a Kubernetes document, the spans of its `Secret` objects (the root, or the items of a
+/// `List`): only their values count for a file without sops metadata. `None` for YAML that is
+/// not a Kubernetes object (values files, plain configuration), where every value counts.
+///
+/// Flux's SOPS guide puts a `.*.yaml` catch-all rule (with `encrypted_regex:
+/// ^(data|stringData)$`) in front of every manifest of a cluster folder, and people encrypt
+/// the Secrets among them, not the ConfigMaps.
+fn secret_spans(root: &crate::manifest::Node) -> Option<Vec<Range<usize>>> {
+    use crate::manifest::Node;
+    let is_object = |n: &Node| {
+        n.get("apiVersion").and_then(Node::as_str).is_some()
+            && n.get("kind").and_then(Node::as_str).is_some()
+    };
+    if !is_object(root) {
+        return None;
+    }
+    Some(
+        crate::manifest::objects(root)
+            .into_iter()
+            .filter(|o| o.get("kind").and_then(Node::as_str) == Some("Secret"))
+            .map(|o| o.span.clone())
+            .collect(),
+    )
 }
 
 fn partly_plain(out: &mut Analysis, selector: &Selector, leaves: Vec<(String, Range<usize>)>) {
