@@ -256,7 +256,10 @@ fn places(path: &str, kind: FileKind, bytes: &[u8], repo: &dyn RepoView) -> Vec<
 /// Runs GG106 over one file.
 pub fn analyze(path: &str, text: &str, kind: FileKind, docs: &[Document], ctx: &Ctx) -> Vec<Hit> {
     let cfg = &ctx.settings.credentials;
-    if crate::engine::is_chart_template(path) || !mentions_credential(cfg, text.as_bytes()) {
+    if crate::engine::is_chart_template(path)
+        || !may_be_place(path, kind, text.as_bytes())
+        || !mentions_credential(cfg, text.as_bytes())
+    {
         return Vec::new();
     }
     let places = places(path, kind, text.as_bytes(), ctx.repo);
@@ -855,5 +858,92 @@ fn generator_listing(repo: &dyn RepoView, path: &str) -> Option<String> {
         if dir.is_empty() {
             return None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_and_not() {
+        for (key, value) in [
+            ("password", "s3cr3t-Pa55"),
+            ("clientsecret", "Zq8-Kp2_vX"),
+            ("token", "ghp_0123456789abcdef"),
+            ("secret", "hunter2!"),
+            ("apikey", "1234-abcd-5678"),
+        ] {
+            assert!(is_literal_credential(key, value, true), "{key}: {value}");
+        }
+        for (key, value, plain) in [
+            ("password", "", true),
+            ("password", "true", false),
+            ("password", "4711", true),
+            ("password", "{{ .Values.x }}", true),
+            ("password", "${DB_PASSWORD}", true),
+            ("password", "$(cat /run/pw)", true),
+            ("password", "$DB_PASSWORD", true),
+            ("password", "ref+vault://a#/b", true),
+            ("password", "<path:kv/db#pw>", true),
+            ("password", "op://vault/item/field", true),
+            ("password", "ENC[AES256_GCM,data:x,type:str]", true),
+            ("password", "/run/secrets/db", true),
+            ("password", "changeme", true),
+            ("password", "CHANGE_ME", true),
+            ("password", "fakepassword", true),
+            ("password", "<your-password>", true),
+            ("password", "********", true),
+            ("password", "xxxx", true),
+            ("password", "todo", true),
+            ("password", "password", true),
+            ("tlssecret", "my-tls", true),
+            ("secret", "vault-tls", true),
+        ] {
+            assert!(!is_literal_credential(key, value, plain), "{key}: {value}");
+        }
+        // Quoted numbers are strings.
+        assert!(is_literal_credential("pin", "4711", false));
+    }
+
+    #[test]
+    fn paths_resolve_inside_the_repository() {
+        assert_eq!(
+            resolve("helmfiles/jx", "../../values/a.yaml").as_deref(),
+            Some("values/a.yaml")
+        );
+        assert_eq!(resolve("a", "./b/../c.env").as_deref(), Some("a/c.env"));
+        assert_eq!(resolve("", "../x"), None);
+        assert_eq!(resolve("a", "/etc/x").as_deref(), Some("etc/x"));
+    }
+
+    #[test]
+    fn literal_block_spans_map_back_line_by_line() {
+        let text = "spec:\n  values: |\n    a: 1\n    db:\n      password: x9-Y\n  other: 1\n";
+        let docs = parse_stream(text, &ParseOptions::default());
+        let node = docs[0]
+            .root
+            .as_ref()
+            .and_then(|r| r.at(&["spec", "values"]))
+            .unwrap();
+        let inner = node.as_str().unwrap();
+        let map = SpanMap::new(text, node);
+        let at = inner.find("x9-Y").unwrap();
+        let span = map.map(inner, &(at..at + 4));
+        assert_eq!(&text[span], "x9-Y");
+    }
+
+    #[test]
+    fn listings() {
+        let h = helmfile_values(
+            "releases:\n- name: a\n  values:\n  - v.yaml\n  - {{ .Environment.Name }}.yaml\n  - inline: {x: 1}\nenvironments:\n  prod:\n    values: [env/prod.yaml]\n",
+        );
+        let paths: Vec<_> = h.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(paths, vec!["v.yaml", "env/prod.yaml"]);
+        let g = generator_files(
+            "secretGenerator:\n- name: s\n  envs: [a.env]\n  env: b.env\n  files: [k=c.txt, d.txt]\n",
+        );
+        let paths: Vec<_> = g.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(paths, vec!["a.env", "c.txt", "d.txt", "b.env"]);
     }
 }
