@@ -469,3 +469,26 @@ fn rule_docs_are_printed() {
         assert!(out.status.success(), "{name}");
     }
 }
+
+#[test]
+fn a_private_key_in_values_is_reported_once_by_gg105() {
+    let repo = TestRepo::new();
+    repo.stage(
+        "charts/app/Chart.yaml",
+        "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+    );
+    repo.stage(
+        "charts/app/values.yaml",
+        format!(
+            "tls:\n  privateKey: |\n{}  password: Pa55-w0rd-x\n",
+            indent(&pem("RSA PRIVATE KEY"), 4)
+        ),
+    );
+    assert_eq!(
+        check(&repo, "GG105,GG106"),
+        vec![
+            f("GG105", "charts/app/values.yaml", 3),
+            f("GG106", "charts/app/values.yaml", 10),
+        ]
+    );
+}

@@ -41,7 +41,8 @@ Not findings, for precision:
   (`op://`, `ref+`, `<path:…>`, `vault:`), `secretKeyRef`, sops `ENC[…]` values, paths
   (`/var/run/secrets/…`), booleans and numbers;
 - placeholders: `todo`, `changeme`, `dummy`, `fake…`, `<your-password>`, `xxxx`, `****`, … (a
-  value that is obviously not the credential).
+  value that is obviously not the credential);
+- a private key block: GG105 reports it.
 
 Chart `templates/` are never read. The names are configurable in `.gitops-guard.yaml`:
 ```yaml
@@ -170,13 +171,17 @@ fn is_jx_values(path: &str) -> bool {
     name_of(path) == "jx-values.yaml"
 }
 
+/// Asked for every path of the repository when looking for the helmfile that lists a file:
+/// no allocation.
 fn is_helmfile(path: &str) -> bool {
-    let name = name_of(path).to_ascii_lowercase();
-    let yamlish = name.ends_with(".yaml")
-        || name.ends_with(".yml")
-        || name.ends_with(".yaml.gotmpl")
-        || name.ends_with(".yml.gotmpl");
-    yamlish && (name.starts_with("helmfile") || path.contains("helmfile.d/"))
+    let name = name_of(path).as_bytes();
+    let ends = |s: &str| {
+        name.len() >= s.len() && name[name.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+    };
+    let yamlish = ends(".yaml") || ends(".yml") || ends(".yaml.gotmpl") || ends(".yml.gotmpl");
+    yamlish
+        && (name.len() >= 8 && name[..8].eq_ignore_ascii_case(b"helmfile")
+            || path.contains("helmfile.d/"))
 }
 
 fn is_yamlish(path: &str, kind: FileKind) -> bool {
@@ -344,6 +349,10 @@ pub fn analyze(path: &str, text: &str, kind: FileKind, docs: &[Document], ctx: &
     }
     out.sort_by_key(|h| (h.key_span.start, h.value_span.start));
     out.dedup();
+    // A private key is GG105's finding (its value is masked all the same).
+    out.retain(|h| {
+        !super::private_key::holds_private_key(text.get(h.value_span.clone()).unwrap_or_default())
+    });
     out
 }
 
