@@ -441,25 +441,38 @@ fn object_hits(obj: &Node, text: &str, cfg: &CredentialsConfig, out: &mut Vec<Hi
 
 /// Maps spans of a block scalar's text back into the file (`|` literal scalars line by line;
 /// other styles to the whole scalar).
-struct SpanMap {
+struct SpanMap<'t> {
+    text: &'t str,
     whole: Range<usize>,
     /// File offset where each line of the scalar's text starts (literal style only).
     lines: Option<Vec<(usize, usize)>>,
 }
 
-impl SpanMap {
-    fn new(text: &str, node: &Node) -> SpanMap {
+impl<'t> SpanMap<'t> {
+    fn new(text: &'t str, node: &Node) -> SpanMap<'t> {
         let whole = node.span.clone();
         let literal = matches!(node.as_scalar().map(|s| s.style), Some(Style::Literal));
         if !literal {
-            return SpanMap { whole, lines: None };
+            return SpanMap {
+                text,
+                whole,
+                lines: None,
+            };
         }
         let Some(body) = text.get(whole.clone()) else {
-            return SpanMap { whole, lines: None };
+            return SpanMap {
+                text,
+                whole,
+                lines: None,
+            };
         };
         // Content starts on the line after the `|` header.
         let Some(nl) = body.find('\n') else {
-            return SpanMap { whole, lines: None };
+            return SpanMap {
+                text,
+                whole,
+                lines: None,
+            };
         };
         let mut lines = Vec::new();
         let mut at = whole.start + nl + 1;
@@ -478,6 +491,7 @@ impl SpanMap {
             .map(|(s, e)| ((s + indent).min(e), e))
             .collect();
         SpanMap {
+            text,
             whole,
             lines: Some(lines),
         }
@@ -496,7 +510,11 @@ impl SpanMap {
             Some((s + col).min(e))
         };
         match (pos(inner.start), pos(inner.end)) {
-            (Some(s), Some(e)) if s <= e => s..e,
+            (Some(s), Some(e))
+                if s <= e && self.text.is_char_boundary(s) && self.text.is_char_boundary(e) =>
+            {
+                s..e
+            }
             _ => self.whole.clone(),
         }
     }
@@ -507,12 +525,16 @@ struct Walker<'a> {
     cfg: &'a CredentialsConfig,
     what: &'a str,
     /// For values embedded in a string: how its spans map into the file, and its text.
-    map: Option<(&'a SpanMap, &'a str)>,
+    map: Option<(&'a SpanMap<'a>, &'a str)>,
     hits: Vec<Hit>,
 }
 
 impl<'a> Walker<'a> {
-    fn new(cfg: &'a CredentialsConfig, what: &'a str, map: Option<(&'a SpanMap, &'a str)>) -> Self {
+    fn new(
+        cfg: &'a CredentialsConfig,
+        what: &'a str,
+        map: Option<(&'a SpanMap<'a>, &'a str)>,
+    ) -> Self {
         Walker {
             cfg,
             what,
