@@ -9,6 +9,7 @@ pub mod charts;
 pub mod containers;
 pub mod credential_in_values;
 pub mod dotenv;
+mod found_values;
 pub mod image_ref;
 mod internal;
 mod latest_tag;
@@ -30,6 +31,7 @@ mod untagged_image;
 pub mod version_stream;
 pub mod versions;
 
+pub use found_values::found_value_spans;
 pub use internal::{FileTooLarge, InvalidSuppression, InvalidYaml, UnusedSuppression};
 pub use namespace_mismatch::NamespaceMismatch;
 pub use non_canonical_name::NonCanonicalName;
@@ -209,24 +211,6 @@ pub const RULES: &[&dyn Rule] = &[
     &ScopeMismatch,
     &NonCanonicalName,
 ];
-
-/// Byte spans of the values GG104–GG106 find, for redaction in all output (beside
-/// [`sensitive_spans`]): computed whether those rules are on or off, so that no other finding's
-/// code frame shows them.
-pub fn found_value_spans(
-    path: &str,
-    text: &str,
-    docs: &[Document],
-    ctx: &Ctx,
-) -> Vec<std::ops::Range<usize>> {
-    let kind = FileKind::of(path);
-    let mut spans = private_key::key_spans(text);
-    spans.extend(plaintext_sops::analyze(path, text, docs, ctx.repo).mask);
-    spans.extend(credential_in_values::value_spans(
-        path, text, kind, docs, ctx,
-    ));
-    spans
-}
 
 /// Looks a rule up by code (`GG101`) or name (`raw-secret`), case-insensitively.
 pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
