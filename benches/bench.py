@@ -9,6 +9,10 @@ For each corpus size it generates a Jenkins X v3-style repository (benches/gen_c
 seeded) and measures two situations:
   first-import  everything staged on an unborn branch (`gitops-guard check`)
   everyday      a committed base with 10 files changed and staged (`gitops-guard check`)
+  everyday --fix  the same plus one new raw Secret, `check --fix` against `check` (both
+                `--select GG101`, so no layout move changes the index between runs): the fix
+                defaults are detected from the index only then, with their memo (by blob id)
+                in place and without it
 next to two baselines run on the same repository in the same run:
   git diff --cached --name-only         (the cost of finding what is staged)
   git cat-file --batch over the staged blobs (the cost of reading them)
@@ -114,6 +118,39 @@ def situation(name, repo, binary, runs, rows, cold=False):
     rows.append((name, n_files, n_bytes, guard, serial, guard_rss, names, cat, cat_rss))
 
 
+SECRET = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: bench-db\n  namespace: jx\ntype: Opaque\n"
+          "data:\n  password: aHVudGVyMg==\n")
+
+
+def fix_situation(repo, binary, runs, rows, n):
+    """`check --fix` with one raw Secret staged (it is restored before each run): what the fix
+    defaults detection costs, with its memo and without (a first `--fix` in a clone)."""
+    rel = "config-root/namespaces/jx/bench/bench-db-secret.yaml"
+    path = os.path.join(repo, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as fh:
+        fh.write(SECRET)
+    git(repo, "add", "-A")
+    values = os.path.join(repo, ".git", "bench-values")
+    memo_dir = os.path.join(repo, ".git", "gitops-guard")
+
+    def restore(cold):
+        with open(path, "w") as fh:
+            fh.write(SECRET)
+        shutil.rmtree(values, ignore_errors=True)
+        if cold and os.path.isdir(memo_dir):
+            for name in os.listdir(memo_dir):
+                if name.startswith("fix-defaults"):
+                    os.remove(os.path.join(memo_dir, name))
+
+    check, _ = measure([binary, "check", "--select", "GG101"], repo, runs)
+    fix = [binary, "check", "--fix", "--select", "GG101", "--values-dir", values]
+    warm, warm_rss = measure(fix, repo, runs, before=lambda: restore(False))
+    cold, cold_rss = measure(fix, repo, runs, before=lambda: restore(True))
+    restore(False)
+    rows.append((n, check, warm, cold, max(warm_rss, cold_rss)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100,5000")
@@ -125,6 +162,7 @@ def main():
     binary = os.path.join(ROOT, "target", "release", "gitops-guard")
     work = a.keep or tempfile.mkdtemp(prefix="gitops-guard-bench-")
     rows = []
+    fix_rows = []
     found = {}
     sizes = [int(x) for x in a.sizes.split(",")] + ([50_000] if a.large else [])
     try:
@@ -147,6 +185,7 @@ def main():
                     fh.write("# touched\n")
             git(repo, "add", "-A")
             situation(f"everyday {n}", repo, binary, runs, rows)
+            fix_situation(repo, binary, runs, fix_rows, n)
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -158,6 +197,13 @@ def main():
     for name, files, size, guard, serial, rss, names, cat, cat_rss in rows:
         print(f"| {name} | {files} | {size / 1e6:.1f} | {guard * 1e3:.1f} | {serial * 1e3:.1f} | {rss:.1f} | "
               f"{names * 1e3:.1f} | {cat * 1e3:.1f} | {cat_rss:.1f} | {guard / names:.2f} | {guard / cat:.2f} |")
+    if fix_rows:
+        print("\nEveryday --fix: the 10 staged files plus one raw Secret (`--select GG101`); the fix "
+              "defaults are detected only by `--fix` with a Secret to convert:\n")
+        print("| files | `check` ms | `check --fix`, memo in place, ms | `check --fix`, no memo, ms | peak MiB |")
+        print("|--:|--:|--:|--:|--:|")
+        for n, check, warm, cold, rss in fix_rows:
+            print(f"| {n} | {check * 1e3:.1f} | {warm * 1e3:.1f} | {cold * 1e3:.1f} | {rss:.1f} |")
     codes = sorted(set().union(*found.values())) if found else []
     if codes:
         print("\nFindings per rule on the first-import corpus:\n")

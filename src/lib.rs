@@ -15,5 +15,6 @@ pub mod manifest;
 pub mod masked;
 pub mod report;
 pub mod rules;
+pub mod secrets;
 pub mod source;
 pub mod suppress;

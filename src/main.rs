@@ -42,6 +42,11 @@ enum Command {
     Uninstall(hook::UninstallArgs),
     /// Server side: check a push (git's pre-receive hook input on stdin); exit 1 refuses it.
     PreReceive(hook::PreReceiveArgs),
+    /// What `check --fix` saved: list it, export it into the secret store, forget it.
+    Secrets {
+        #[command(subcommand)]
+        command: gitops_guard::secrets::SecretsCommand,
+    },
     /// Write a commented default .gitops-guard.yaml at the repository root.
     Init {
         /// Overwrite an existing file.
@@ -131,6 +136,11 @@ fn run(cli: Cli) -> Result<u8> {
             &mut std::io::stdout().lock(),
             &mut std::io::stderr(),
         ),
+        Command::Secrets { command } => gitops_guard::secrets::command(
+            &command,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr(),
+        ),
         Command::Rules { format } => {
             let mut out = std::io::stdout().lock();
             match format {
@@ -205,6 +215,7 @@ fn run(cli: Cli) -> Result<u8> {
             let view = repo.view(&Selection::All)?;
             let detected = config::Detected {
                 layout: gitops_guard::layout::detect(view.paths()),
+                fix: fix::defaults::detect(&view),
             };
             std::fs::write(&path, config::default_file_text(&detected))
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -258,6 +269,7 @@ fn run_fix(
     view: &dyn rules::RepoView,
     outcome: &engine::Outcome,
     inputs: &[(String, Vec<u8>)],
+    defaults_line: Option<&str>,
 ) -> Result<fix::FixReport> {
     let workdir = repo
         .workdir()
@@ -266,6 +278,47 @@ fn run_fix(
         Some(dir) => dir.clone(),
         None => fix::values::default_dir(&repo.common_dir()),
     };
+    let parsed = secret_files(outcome, inputs);
+    let files: Vec<fix::FixFile> = parsed
+        .iter()
+        .map(|(result, bytes, docs)| fix::FixFile {
+            path: &result.path,
+            staged: bytes,
+            docs,
+            findings: &result.findings,
+        })
+        .collect();
+    let mut report = fix::run(
+        &files,
+        &fix::FixOptions {
+            workdir,
+            values_dir: &values_dir,
+            settings,
+            repo: view,
+        },
+    );
+    report.values_dir_arg = args.values_dir.clone();
+    let text = report.render();
+    if !text.is_empty() {
+        let mut err = std::io::stderr().lock();
+        if let Some(line) = defaults_line {
+            writeln!(err, "{line}")?;
+        }
+        write!(err, "{text}")?;
+        err.flush()?;
+    }
+    Ok(report)
+}
+
+/// The files with a GG101 finding, parsed again for `--fix`: (result, staged bytes, documents).
+fn secret_files<'a>(
+    outcome: &'a engine::Outcome,
+    inputs: &'a [(String, Vec<u8>)],
+) -> Vec<(
+    &'a engine::FileResult,
+    &'a [u8],
+    Vec<gitops_guard::manifest::Document>,
+)> {
     let mut parsed = Vec::new();
     for result in &outcome.files {
         if !result.findings.iter().any(|f| f.code == fix::CODE) {
@@ -278,8 +331,41 @@ fn run_fix(
             continue;
         };
         let docs = engine::parse(&result.path, text, rules::FileKind::of(&result.path));
-        parsed.push((result, bytes, docs));
+        parsed.push((result, bytes.as_slice(), docs));
     }
+    parsed
+}
+
+/// `--fix` with a raw Secret to convert: fills the `fix:` keys the configuration left out
+/// with what the index gives (detected only now, never on a plain `check`), and refuses a
+/// naming whose remote keys the backend would reject before anything is written. Returns the
+/// summary line of the defaults in effect.
+fn fix_defaults(
+    settings: &mut Settings,
+    view: &dyn rules::RepoView,
+    outcome: &engine::Outcome,
+    inputs: &[(String, Vec<u8>)],
+) -> Result<String> {
+    let detected = fix::defaults::detect(view);
+    let provenance = settings.fix.apply_defaults(&detected);
+    let line = provenance.summary();
+    let refuse = |e: String| {
+        eprintln!("{line}");
+        anyhow::anyhow!(e)
+    };
+    settings
+        .fix
+        .validate()
+        .map_err(|e| refuse(format!("the detected fix defaults are invalid: {e}")))?;
+    let mapping = view
+        .read(fix::naming::MAPPING_PATH)
+        .and_then(|b| {
+            std::str::from_utf8(&b)
+                .ok()
+                .map(fix::naming::SecretMapping::parse)
+        })
+        .and_then(Result::ok);
+    let parsed = secret_files(outcome, inputs);
     let files: Vec<fix::FixFile> = parsed
         .iter()
         .map(|(result, bytes, docs)| fix::FixFile {
@@ -289,22 +375,8 @@ fn run_fix(
             findings: &result.findings,
         })
         .collect();
-    let report = fix::run(
-        &files,
-        &fix::FixOptions {
-            workdir,
-            values_dir: &values_dir,
-            settings,
-            repo: view,
-        },
-    );
-    let text = report.render();
-    if !text.is_empty() {
-        let mut err = std::io::stderr().lock();
-        write!(err, "{text}")?;
-        err.flush()?;
-    }
-    Ok(report)
+    fix::backend_keys::check(&files, &settings.fix, mapping.as_ref()).map_err(refuse)?;
+    Ok(line)
 }
 
 /// The scanned bytes the Secret fix needs again: only those that may hold a Secret.
@@ -324,7 +396,7 @@ fn check(args: CheckArgs) -> Result<u8> {
         return check_dir(args);
     }
     let repo = Repo::open()?;
-    let settings = load_settings(&args, repo.workdir())?;
+    let mut settings = load_settings(&args, repo.workdir())?;
     let selection = if let Some(range) = &args.range {
         Selection::Range(range.clone())
     } else if args.all {
@@ -342,6 +414,11 @@ fn check(args: CheckArgs) -> Result<u8> {
     let (set, mut view) = collect()?;
     let mut fix_inputs = secret_fix_inputs(&args, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
+    let mut defaults_line = None;
+    if args.fix && outcome.findings().any(|f| f.code == fix::CODE) {
+        // Before anything is moved or written.
+        defaults_line = Some(fix_defaults(&mut settings, &view, &outcome, &fix_inputs)?);
+    }
     let (mut moved, mut move_failed) = (false, false);
     if args.fix {
         // Layout first: moves change paths (in the index too), so the Secret fix and the
@@ -361,8 +438,19 @@ fn check(args: CheckArgs) -> Result<u8> {
         }
     }
     let mut code = report_outcome(&args, &outcome)?;
+    if args.format == Format::Human && !args.fix {
+        remind_saved_values(&repo)?;
+    }
     if args.fix {
-        let report = run_fix(&repo, &args, &settings, &view, &outcome, &fix_inputs)?;
+        let report = run_fix(
+            &repo,
+            &args,
+            &settings,
+            &view,
+            &outcome,
+            &fix_inputs,
+            defaults_line.as_deref(),
+        )?;
         if report.has_errors() || move_failed {
             code = 2;
         } else if report.changed() || moved {
@@ -407,6 +495,17 @@ fn report_outcome(args: &CheckArgs, outcome: &engine::Outcome) -> Result<u8> {
     report::write(&mut out, outcome, args.format, color)?;
     out.flush()?;
     Ok(outcome.exit_code())
+}
+
+/// One line on stderr while values saved by `--fix` wait in the git folder (not a finding;
+/// the exit code stays). One `stat` when there are none.
+fn remind_saved_values(repo: &Repo) -> Result<()> {
+    let dir = fix::values::default_dir(&repo.common_dir());
+    if let Some(pending) = fix::store::pending(&dir) {
+        let line = fix::store::reminder(&dir, &pending, std::time::SystemTime::now());
+        writeln!(std::io::stderr().lock(), "{line}")?;
+    }
+    Ok(())
 }
 
 /// Says on stderr what `--fix` moved, or why it moved nothing.

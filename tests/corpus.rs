@@ -19,6 +19,65 @@ fn corpus_dir() -> Option<PathBuf> {
 
 use common::copy_tree;
 
+/// The duplicate mapping keys of the real trees (GG001), every one a true positive: the
+/// object in git says one thing, the cluster gets the last one (or, with kubectl's strict
+/// field validation, refuses the object).
+const DUPLICATE_KEYS: &[(&str, &str, u64)] = &[
+    // Tekton's rendered feature flags set `enable-api-fields` to `stable`, then to `alpha`.
+    (
+        "Morgan-Jenkins-X__jx3-eks-vault",
+        "config-root/namespaces/tekton-pipelines/tekton-pipeline/feature-flags-cm.yaml",
+        14,
+    ),
+    (
+        "SkisocksOrg__jx3-azure-akv-cluster",
+        "config-root/namespaces/tekton-pipelines/tekton-pipeline/feature-flags-cm.yaml",
+        14,
+    ),
+    // The version stream's systemManager SecretMapping has two `defaults:` blocks.
+    (
+        "Morgan-Jenkins-X__jx3-eks-vault",
+        "versionStream/secrets/systemManager/mapping/secret-mappings.yaml",
+        79,
+    ),
+    (
+        "SkisocksOrg__jx3-azure-akv-cluster",
+        "versionStream/secrets/systemManager/mapping/secret-mappings.yaml",
+        79,
+    ),
+    (
+        "jx3-gitops-repositories__jx3-kubernetes",
+        "versionStream/secrets/systemManager/mapping/secret-mappings.yaml",
+        79,
+    ),
+    // Archived examples: two `selector:`s, two `type:`s, two `storageClassName:`s.
+    (
+        "kubernetes__examples",
+        "_archived/openshift-origin/etcd-controller.yaml",
+        12,
+    ),
+    (
+        "kubernetes__examples",
+        "_archived/openshift-origin/etcd-discovery-controller.yaml",
+        12,
+    ),
+    (
+        "kubernetes__examples",
+        "_archived/openshift-origin/openshift-controller.yaml",
+        12,
+    ),
+    (
+        "kubernetes__examples",
+        "_archived/persistent-volume-provisioning/quobyte/quobyte-admin-secret.yaml",
+        9,
+    ),
+    (
+        "kubernetes__examples",
+        "_archived/volumes/scaleio/sc-pvc.yaml",
+        12,
+    ),
+];
+
 #[test]
 fn every_corpus_tree_scans_cleanly_with_exact_raw_secrets() {
     let Some(corpus) = corpus_dir() else { return };
@@ -43,6 +102,9 @@ fn every_corpus_tree_scans_cleanly_with_exact_raw_secrets() {
         assert_eq!(json["errors"], serde_json::json!([]), "{name}");
         let mut secrets = Vec::new();
         for f in common::findings(&json) {
+            if f.0 == "GG001" && DUPLICATE_KEYS.contains(&(name.as_str(), f.1.as_str(), f.2)) {
+                continue;
+            }
             assert_ne!(f.0, "GG001", "{name}: parse error {f:?}: {json:#}");
             assert_eq!(f.0, "GG101", "{name}: {f:?}");
             secrets.push(f.1);

@@ -210,9 +210,10 @@ fn converts_saves_values_and_exits_1() {
     let err = stderr(&out);
     assert!(err.contains("converted 5 Secrets"), "{err}");
     assert!(
-        err.contains("vault kv put -mount=secret apps/db -"),
+        err.contains("gitops-guard secrets export --format vault | bash"),
         "{err}"
     );
+    assert!(!err.contains("rm "), "{err}");
     assert!(err.contains("git add"), "{err}");
 
     let db = std::fs::read_to_string(repo.join("apps/db.yaml")).unwrap();
@@ -421,6 +422,14 @@ fn check_invariants(repo: &TestRepo, reference: &BTreeMap<String, String>, conte
         converted += 1;
         for s in secrets_of(path) {
             assert_values_saved(&values_dir(repo), s);
+            // The metadata is saved before the manifest changes, too.
+            let meta = values_dir(repo).join(format!("{s}.meta"));
+            let text = std::fs::read_to_string(&meta)
+                .unwrap_or_else(|e| panic!("{context}: {} missing: {e}", meta.display()));
+            let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+                panic!("{context}: {} is not complete JSON: {e}", meta.display())
+            });
+            assert_eq!(json["version"], 1, "{context}");
         }
     }
     let dir = values_dir(repo);
@@ -450,6 +459,10 @@ fn recover(repo: &TestRepo, reference: &BTreeMap<String, String>, context: &str)
     }
     for (s, _, _) in EXPECTED {
         assert_values_saved(&values_dir(repo), s);
+        assert!(
+            values_dir(repo).join(format!("{s}.meta")).is_file(),
+            "{context}: no metadata for {s}"
+        );
     }
     let status = repo.git(&["status", "--porcelain", "--untracked-files=all"]);
     let status = String::from_utf8_lossy(&status.stdout);
@@ -490,9 +503,9 @@ fn a_crash_at_any_write_step_loses_nothing() {
         check_invariants(&repo, &reference, &context);
         recover(&repo, &reference, &context);
     }
-    // 5 values files and 4 manifests, each written in 3 steps.
+    // 5 values files, their 5 metadata files and 4 manifests, each written in 3 steps.
     eprintln!("interrupted at {crashes} write steps");
-    assert!(crashes >= 9 * 3 - 1, "only {crashes} crash points");
+    assert!(crashes >= 14 * 3 - 1, "only {crashes} crash points");
 }
 
 #[test]

@@ -178,6 +178,16 @@ fn gg104_encrypted_files_with_plain_values() {
             f("GG104", "elsewhere/edited.json", 1),
         ]
     );
+    // In a Secret, the plain value is GG101's (one finding per accident).
+    assert_eq!(
+        check(&repo, "GG101,GG104"),
+        vec![
+            f("GG104", "apps/enc.env", 2),
+            f("GG104", "apps/enc.ini", 3),
+            f("GG101", "apps/secrets/edited.yaml", 1),
+            f("GG104", "elsewhere/edited.json", 1),
+        ]
+    );
     let msgs = messages(&repo, "GG104").join("\n");
     assert!(msgs.contains("`stringData.added`"), "{msgs}");
     assert!(

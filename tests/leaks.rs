@@ -381,6 +381,8 @@ fn no_marker_reaches_any_output_or_file() {
     ] {
         assert!(stored.contains(m), "`{m}` not saved:\n{stored}");
     }
+    secrets_commands(&repo, &checker, &values);
+
     for format in formats(&repo) {
         // A second run (already fixed, unstaged) and a run into another values folder.
         checker.run(&repo, &["check", "--fix", "--format", &format]);
@@ -396,6 +398,89 @@ fn no_marker_reaches_any_output_or_file() {
             ],
         );
     }
+}
+
+/// `gitops-guard secrets ...` after the fix: listings, reminders and scripts name keys, never
+/// values; the values appear only in the 0600 files `export --format yaml|json --out` writes.
+fn secrets_commands(repo: &TestRepo, checker: &Checker, values: &Path) {
+    // The reminder of `check` (human output only).
+    let out = checker.run(repo, &["check"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("saved Secrets with plaintext values wait"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for format in ["human", "json"] {
+        let out = checker.run(repo, &["secrets", "list", "--format", format]);
+        assert_eq!(out.status.code(), Some(0), "list {format}");
+    }
+    let outside = tempfile::tempdir().expect("tempdir");
+    for format in ["vault", "aws", "gcp", "azure"] {
+        // gcp and azure refuse the `<namespace>/<name>` keys of the default naming (exit 2).
+        let out = checker.run(repo, &["secrets", "export", "--format", format]);
+        assert!(matches!(out.status.code(), Some(0 | 2)), "{format}");
+        let script = outside.path().join(format!("load-{format}.sh"));
+        let path = script.to_str().expect("utf-8");
+        checker.run(
+            repo,
+            &["secrets", "export", "--format", format, "--out", path],
+        );
+        if let Ok(bytes) = std::fs::read(&script) {
+            checker.assert_clean(&format!("the {format} script"), &bytes);
+        }
+    }
+    // yaml and json: refused without --out or inside the work tree, written 0600 outside it.
+    for format in ["yaml", "json"] {
+        for extra in [&[][..], &["--out", "-"][..], &["--out", "dump.txt"][..]] {
+            let mut args = vec!["secrets", "export", "--format", format];
+            args.extend_from_slice(extra);
+            let out = checker.run(repo, &args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+        }
+        let file = outside.path().join(format!("secrets.{format}"));
+        let out = checker.run(
+            repo,
+            &[
+                "secrets",
+                "export",
+                "--format",
+                format,
+                "--out",
+                file.to_str().expect("utf-8"),
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes = std::fs::read(&file).expect("the export file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{format}");
+        }
+        // The values are there, and only there.
+        for m in [
+            "MRKplainA01",
+            "MRKdecodedB02",
+            "MRKflowD06",
+            "MRKjsonE08",
+            "MRKlistF11",
+        ] {
+            let found = forms(m)
+                .iter()
+                .any(|f| String::from_utf8_lossy(&bytes).contains(f.as_str()));
+            assert!(found, "{format}: `{m}` is not in the export");
+        }
+    }
+    // Forgetting, one and then all: nothing printed but ids and paths.
+    checker.run(repo, &["secrets", "forget", "apps/plain"]);
+    assert!(!values.join("apps/plain.json").exists());
+    checker.run(repo, &["secrets", "forget", "--all"]);
+    assert!(!values.exists());
 }
 
 #[test]

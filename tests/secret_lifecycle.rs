@@ -131,6 +131,8 @@ proptest! {
             Just(Annotation::JsonEscaped),
         ],
     ) {
+        // `{{ … }}` makes a value a template expression, which is not reported (by design).
+        prop_assume!(!token.contains("{{") && !token.contains("}}"));
         let values = vec![password.clone(), token.clone()];
         let extra = match how {
             Annotation::Clean => "owned by the storage team".to_string(),

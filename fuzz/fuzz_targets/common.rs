@@ -8,7 +8,7 @@ pub use gitops_guard::manifest::check::{
 };
 
 /// Runs every rule over the file as the engine does and checks the findings' spans and the
-/// redacted display text (same lines as the file).
+/// masked display text (same lines as the file; every span maps inside it).
 pub fn check_scan(path: &str, bytes: &[u8]) {
     let settings = gitops_guard::config::Settings::default();
     let ctx = gitops_guard::rules::Ctx {
@@ -31,12 +31,20 @@ pub fn check_scan(path: &str, bytes: &[u8]) {
             );
         }
     }
-    // Masks have a fixed width, but every line stays where it was.
-    if let (Some(m), Ok(text)) = (&result.display, std::str::from_utf8(bytes)) {
-        assert_eq!(
-            m.text.matches('\n').count(),
-            text.matches('\n').count(),
-            "display text changed its lines"
-        );
+    if let Some(d) = &result.display {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            assert_eq!(
+                d.text.matches('\n').count(),
+                text.matches('\n').count(),
+                "display text changed lines"
+            );
+        }
+        for f in &result.findings {
+            let shown = d.span(&f.span);
+            assert!(
+                shown.end <= d.text.len() && d.text.is_char_boundary(shown.start),
+                "display span {shown:?}"
+            );
+        }
     }
 }

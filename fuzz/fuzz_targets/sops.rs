@@ -5,8 +5,8 @@
 mod common;
 
 use gitops_guard::rules::plaintext_sops::analyze;
-use gitops_guard::rules::sops::SopsConfig;
-use gitops_guard::rules::{RepoView, sops};
+use gitops_guard::rules::sops_config::SopsConfig;
+use gitops_guard::rules::{RepoView, sops_config as sops};
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 //! ExternalSecrets (output format, secret store, remote key naming, backend details).
 
 use serde::Deserialize;
+use std::collections::BTreeSet;
 
 /// Which ExternalSecret API `--fix` writes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -129,25 +130,127 @@ pub const BACKEND_TYPES: &[&str] = &[
     "local",
 ];
 
-/// The `fix:` section.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The `fix:` section. Keys left out are filled by the defaults detected from the index when
+/// `--fix` runs (see [`FixConfig::apply_defaults`]); [`FixConfig::explicit`] says which keys the
+/// file set, so an explicit value always wins, key by key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "RawFixConfig")]
 pub struct FixConfig {
-    #[serde(default)]
     pub format: FixFormat,
-    #[serde(default)]
     pub secret_store: SecretStoreRef,
-    #[serde(default)]
     pub naming: Naming,
     /// ESO `spec.refreshInterval` (a Go duration such as `1h`, `30m`, `0s`).
-    #[serde(default = "default_refresh_interval_opt")]
     pub refresh_interval: Option<String>,
-    #[serde(default)]
     pub backend: BackendConfig,
+    /// The keys the configuration file set (`format`, `secret-store.name`,
+    /// `backend.project-id`, ...); the others hold built-in or detected defaults.
+    pub explicit: BTreeSet<&'static str>,
 }
 
-fn default_refresh_interval_opt() -> Option<String> {
-    Some(default_refresh_interval())
+impl Default for FixConfig {
+    fn default() -> Self {
+        FixConfig::from(RawFixConfig::default())
+    }
+}
+
+/// The section as written: every key optional, so that what was set is known.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFixConfig {
+    #[serde(default)]
+    format: Option<FixFormat>,
+    #[serde(default)]
+    secret_store: Option<RawSecretStore>,
+    #[serde(default)]
+    naming: Option<Naming>,
+    #[serde(default)]
+    refresh_interval: Option<String>,
+    #[serde(default)]
+    backend: Option<RawBackend>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSecretStore {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawBackend {
+    #[serde(default)]
+    backend_type: Option<String>,
+    #[serde(default)]
+    vault_mount_point: Option<String>,
+    #[serde(default)]
+    vault_role: Option<String>,
+    #[serde(default)]
+    project_id: Option<String>,
+    #[serde(default)]
+    unique_prefix: Option<String>,
+    #[serde(default)]
+    key_vault_name: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    role_arn: Option<String>,
+}
+
+impl From<RawFixConfig> for FixConfig {
+    fn from(raw: RawFixConfig) -> Self {
+        let mut explicit = BTreeSet::new();
+        let mut seen = |key: &'static str, set: bool| {
+            if set {
+                explicit.insert(key);
+            }
+        };
+        let store = raw.secret_store.unwrap_or_default();
+        let backend = raw.backend.unwrap_or_default();
+        seen("format", raw.format.is_some());
+        seen("naming", raw.naming.is_some());
+        seen("refresh-interval", raw.refresh_interval.is_some());
+        seen("secret-store.kind", store.kind.is_some());
+        seen("secret-store.name", store.name.is_some());
+        seen("backend.backend-type", backend.backend_type.is_some());
+        seen(
+            "backend.vault-mount-point",
+            backend.vault_mount_point.is_some(),
+        );
+        seen("backend.vault-role", backend.vault_role.is_some());
+        seen("backend.project-id", backend.project_id.is_some());
+        seen("backend.unique-prefix", backend.unique_prefix.is_some());
+        seen("backend.key-vault-name", backend.key_vault_name.is_some());
+        seen("backend.region", backend.region.is_some());
+        seen("backend.role-arn", backend.role_arn.is_some());
+        FixConfig {
+            format: raw.format.unwrap_or_default(),
+            secret_store: SecretStoreRef {
+                kind: store.kind.unwrap_or_else(default_store_kind),
+                name: store.name.unwrap_or_else(default_store_name),
+            },
+            naming: raw.naming.unwrap_or_default(),
+            refresh_interval: Some(
+                raw.refresh_interval
+                    .unwrap_or_else(default_refresh_interval),
+            ),
+            backend: BackendConfig {
+                backend_type: backend.backend_type.unwrap_or_else(default_backend_type),
+                vault_mount_point: backend
+                    .vault_mount_point
+                    .unwrap_or_else(default_vault_mount_point),
+                vault_role: backend.vault_role.unwrap_or_else(default_vault_role),
+                project_id: backend.project_id,
+                unique_prefix: backend.unique_prefix,
+                key_vault_name: backend.key_vault_name,
+                region: backend.region,
+                role_arn: backend.role_arn,
+            },
+            explicit,
+        }
+    }
 }
 
 impl FixConfig {

@@ -5,11 +5,16 @@
 
 mod credentials;
 mod fix;
+pub mod fix_defaults;
 mod images;
 pub mod layout;
 
 pub use credentials::{CredentialsConfig, normalize as normalize_key};
-pub use fix::{BackendConfig, FixConfig, FixFormat, Naming, SecretStoreRef, is_dns1123_subdomain};
+pub use fix::{
+    BACKEND_TYPES, BackendConfig, FixConfig, FixFormat, Naming, SecretStoreRef,
+    is_dns1123_subdomain,
+};
+pub use fix_defaults::{FixDefaults, Provenance, Sourced};
 pub use images::ImagesConfig;
 pub use layout::LayoutConfig;
 
@@ -228,6 +233,8 @@ fn first_line(s: &str) -> String {
 pub struct Detected {
     /// The layout preset the repository looks like (`jx3`), if any.
     pub layout: Option<layout::PresetName>,
+    /// The `fix:` defaults the index gives.
+    pub fix: FixDefaults,
 }
 
 /// The commented default file written by `gitops-guard init`.
@@ -243,15 +250,7 @@ pub fn default_file_text(detected: &Detected) -> String {
         "# Paths never scanned (globs relative to the repository root).\nexclude: []\n\n\
          # Files above this size are skipped with a warning.\nmax-file-size: 10MiB\n",
     );
-    out.push_str(
-        "\n# `check --fix` (GG101): how raw Secrets become ExternalSecrets.\n\
-         # fix:\n\
-         #   format: eso              # eso (external-secrets.io/v1) or kes (kubernetes-client.io/v1)\n\
-         #   naming: default          # default (<namespace>/<name>) or jenkins-x (jx secret convert paths)\n\
-         #   refresh-interval: 1h\n\
-         #   secret-store: {kind: ClusterSecretStore, name: jx-secret-store}\n\
-         #   backend: {backend-type: vault}\n",
-    );
+    out.push_str(&fix_defaults::init_text(&detected.fix));
     out.push_str(
         "\n# Images (GG201-GG203): tags that move (replaces the default list; `latest` always\n\
          # counts), and image globs never reported (`*` crosses `/`).\n\
@@ -309,6 +308,7 @@ mod tests {
         assert_eq!(plain.layout.preset, Some(layout::PresetName::None));
         let jx3 = Detected {
             layout: Some(layout::PresetName::Jx3),
+            ..Detected::default()
         };
         let s = Settings::from_text(&default_file_text(&jx3), None).unwrap();
         assert_eq!(s.layout.preset, Some(layout::PresetName::Jx3));

@@ -7,7 +7,8 @@
 //!    content differs from the staged blob are refused (unstaged work is never clobbered).
 //! 2. Merge the decoded values into the values store ([`values`]) in memory; a conflict
 //!    with an existing file drops that manifest from the run.
-//! 3. Write and fsync every values file.
+//! 3. Write and fsync every values file, then the metadata file beside it ([`store::meta`]:
+//!    where each key goes in the store, for `gitops-guard secrets`).
 //! 4. Only then replace each manifest atomically ([`atomic`]).
 //!
 //! A crash at any moment leaves every manifest old or new, and every value of a new
@@ -15,12 +16,15 @@
 //! while its changes are unstaged).
 
 pub mod atomic;
+pub mod backend_keys;
+pub mod defaults;
 pub mod edit;
 pub mod emit;
 pub mod leak;
 pub mod moves;
 pub mod naming;
 pub mod secret;
+pub mod store;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod values;
@@ -103,6 +107,8 @@ pub struct FixReport {
     pub values_dir: PathBuf,
     /// Azure key vault name for the printed commands, when known.
     pub key_vault_name: Option<String>,
+    /// The `--values-dir` given (`None`: the default store), repeated in the next steps.
+    pub values_dir_arg: Option<PathBuf>,
 }
 
 impl FixReport {
@@ -135,6 +141,7 @@ pub fn run(files: &[FixFile], opts: &FixOptions) -> FixReport {
         format: fix.format,
         values_dir: opts.values_dir.to_path_buf(),
         key_vault_name: fix.backend.key_vault_name.clone(),
+        values_dir_arg: None,
     };
     let targets: Vec<&FixFile> = files
         .iter()
@@ -237,6 +244,53 @@ pub fn run(files: &[FixFile], opts: &FixOptions) -> FixReport {
         }
     }
 
+    // 3b. Then the metadata beside them (same guarantees), merged with what an earlier run
+    // recorded; an unchanged file is not rewritten.
+    let now = store::rfc3339(std::time::SystemTime::now());
+    let mut metas: BTreeMap<PathBuf, (PathBuf, store::meta::Meta)> = BTreeMap::new();
+    for plan in &ready {
+        for (c, shape) in plan.converted.iter().zip(&plan.shapes) {
+            let values_path = values::file_for(
+                opts.values_dir,
+                c.values.namespace.as_deref(),
+                &c.values.name,
+            );
+            let meta_path = store::meta::file_for(&values_path);
+            let new = store::meta::build(
+                &store::meta::Converted {
+                    namespace: c.values.namespace.as_deref(),
+                    name: &c.values.name,
+                    keys: &c.keys,
+                    backend_type: &c.backend_type,
+                    shape,
+                    manifest: &plan.path,
+                },
+                fix,
+                mapping.as_ref(),
+                &now,
+            );
+            let old = match metas.remove(&meta_path) {
+                Some((_, m)) => Some(m),
+                // An unreadable file is derived data: it is replaced.
+                None => store::meta::load(&meta_path).ok().flatten(),
+            };
+            let meta = old.map_or(new.clone(), |old| store::meta::merge(old, new));
+            metas.insert(meta_path, (values_path, meta));
+        }
+    }
+    for (meta_path, (values_path, meta)) in &metas {
+        if failed_values.contains_key(values_path) {
+            continue;
+        }
+        let unchanged = matches!(store::meta::load(meta_path), Ok(Some(ref old)) if old == meta);
+        if !unchanged && let Err(e) = store::meta::store(meta_path, meta) {
+            failed_values.insert(
+                values_path.clone(),
+                format!("cannot write {}: {e}", meta_path.display()),
+            );
+        }
+    }
+
     // 4. Replace manifests.
     for plan in ready {
         let paths: Vec<PathBuf> = plan
@@ -286,6 +340,8 @@ struct Plan {
     staged: Vec<u8>,
     new_text: String,
     converted: Vec<secret::Converted>,
+    /// The shape of each converted Secret, for its metadata file.
+    shapes: Vec<store::meta::Shape>,
 }
 
 enum PlanResult {
@@ -316,7 +372,7 @@ fn plan_file(
     };
     let text = std::str::from_utf8(f.staged)
         .map_err(|_| Status::Failed("the staged content is not UTF-8".into()))?;
-    let (new_text, converted) = fix_text(f.path, text, f.docs, f.findings, opts, mapping)?;
+    let (new_text, converted, shapes) = fix_text(f.path, text, f.docs, f.findings, opts, mapping)?;
     if worktree != f.staged {
         if worktree == new_text.as_bytes() {
             return Ok(PlanResult::Done(Status::AlreadyFixed));
@@ -333,6 +389,7 @@ fn plan_file(
         staged: f.staged.to_vec(),
         new_text,
         converted,
+        shapes,
     }))
 }
 
@@ -371,8 +428,11 @@ pub fn plan_in_memory(
         settings,
         repo: &rules::NoRepo,
     };
-    fix_text(path, text, &docs, &findings, &opts, None).map(Some)
+    fix_text(path, text, &docs, &findings, &opts, None).map(|(t, c, _)| Some((t, c)))
 }
+
+/// The new text of a file, what was converted, and the shape of each converted Secret.
+type Fixed = (String, Vec<secret::Converted>, Vec<store::meta::Shape>);
 
 /// Converts the reported Secrets of one file: the new text and what was converted.
 /// Pure: reads and writes nothing.
@@ -383,7 +443,7 @@ fn fix_text(
     findings: &[Finding],
     opts: &FixOptions,
     mapping: Option<&SecretMapping>,
-) -> Result<(String, Vec<secret::Converted>), Status> {
+) -> Result<Fixed, Status> {
     let kind = FileKind::of(path);
     let targets: Vec<&Range<usize>> = findings
         .iter()
@@ -392,6 +452,7 @@ fn fix_text(
         .collect();
     let mut edits = Vec::new();
     let mut converted = Vec::new();
+    let mut shapes = Vec::new();
     let mut problems = Vec::new();
     for doc in docs {
         let Some(root) = &doc.root else { continue };
@@ -424,6 +485,7 @@ fn fix_text(
                     }
                     edits.push(e);
                     converted.push(c);
+                    shapes.push(store::meta::Shape::of(obj));
                 }
                 Err(e) => problems.push(format!("Secret `{name}`: {e}")),
             }
@@ -447,7 +509,7 @@ fn fix_text(
         ));
     }
     recheck(path, text, docs, &applied.text, &edits, opts)?;
-    Ok((applied.text, converted))
+    Ok((applied.text, converted, shapes))
 }
 
 /// The edit that replaces one Secret object.
@@ -630,19 +692,6 @@ fn write_manifest(plan: &Plan, workdir: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot replace it: {e}; the file is unchanged (values are saved)"))
 }
 
-/// Shell-quotes a word for the printed commands.
-fn sh(word: &str) -> String {
-    if !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
-    {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
 impl FixReport {
     /// The human summary: what was done, where the values are, the commands to load them
     /// (with key names, never values) and what to do next.
@@ -702,8 +751,9 @@ impl FixReport {
         }
         let _ = writeln!(
             out,
-            "\nThe values were saved outside git (never printed), one JSON file per Secret \
-             (binary values as {{\"base64\": ...}}):"
+            "\nThe values were saved outside git (never printed), one JSON file per Secret (binary \
+             values as\n{{\"base64\": ...}}), each with a .meta file recording where its keys go in \
+             the store:"
         );
         let mut files: Vec<&FixedSecret> = fixed.iter().flat_map(|(_, s)| s.iter()).collect();
         files.sort_by(|a, b| a.values_file.cmp(&b.values_file));
@@ -713,105 +763,32 @@ impl FixReport {
         }
         let _ = writeln!(
             out,
-            "\nNext steps:\n  1. Load the values into your secret store (the commands read the files with jq):"
+            "\nNext steps:\n  1. Load the values into your secret store, one merged, re-runnable load \
+             per remote entry\n     (`gitops-guard secrets list` shows where each key goes; the \
+             script reads the values\n     with jq when it runs):"
         );
-        for s in &files {
-            for line in self.load_commands(s) {
-                let _ = writeln!(out, "       {line}");
-            }
+        for line in store::list::next_commands(
+            files.iter().map(|s| s.backend_type.as_str()),
+            self.values_dir_arg.as_deref(),
+        ) {
+            let _ = writeln!(out, "       {line}");
         }
+        let paths: Vec<String> = fixed.iter().map(|(p, _)| store::sh(p)).collect();
         let _ = writeln!(
             out,
-            "  2. Delete the values files once the store has them:\n       rm {}",
-            files
-                .iter()
-                .map(|s| sh(&s.values_file.display().to_string()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        );
-        let paths: Vec<String> = fixed.iter().map(|(p, _)| sh(p)).collect();
-        let _ = writeln!(
-            out,
-            "  3. Review and stage the converted files, then commit again:\n       git diff -- {0}\n       git add {0}",
+            "  2. Review and stage the converted files, then commit again:\n       git diff -- {0}\n       git add {0}",
             paths.join(" ")
         );
+        let dir_arg = self
+            .values_dir_arg
+            .as_ref()
+            .map(|d| format!(" --values-dir {}", store::sh(&d.display().to_string())))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  3. Once the store has the values, delete the saved copies:\n       gitops-guard secrets forget --all{dir_arg}"
+        );
         out
-    }
-
-    /// Commands that load one Secret's values into the store its backend names.
-    fn load_commands(&self, s: &FixedSecret) -> Vec<String> {
-        let file = sh(&s.values_file.display().to_string());
-        // Group keys by remote key: one store entry each.
-        let mut groups: BTreeMap<&str, Vec<&KeyRef>> = BTreeMap::new();
-        for k in &s.keys {
-            groups.entry(k.remote.key.as_str()).or_default().push(k);
-        }
-        let value_expr = |k: &KeyRef| {
-            let field = format!(".[{}]", serde_json::Value::String(k.secret_key.clone()));
-            if k.binary {
-                format!("{field}.base64")
-            } else {
-                field
-            }
-        };
-        let object_filter = |keys: &[&KeyRef]| {
-            let parts: Vec<String> = keys
-                .iter()
-                .map(|k| {
-                    let prop = k
-                        .remote
-                        .property
-                        .clone()
-                        .unwrap_or_else(|| k.secret_key.clone());
-                    format!("{}: {}", serde_json::Value::String(prop), value_expr(k))
-                })
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        };
-        let mut lines = Vec::new();
-        for (remote, keys) in groups {
-            let whole_value = keys.len() == 1 && keys[0].remote.property.is_none();
-            let payload = if whole_value {
-                format!("jq -j {} {file}", sh(&value_expr(keys[0])))
-            } else {
-                format!("jq -c {} {file}", sh(&object_filter(&keys)))
-            };
-            let line = match s.backend_type.as_str() {
-                "vault" => {
-                    let path = remote
-                        .strip_prefix("secret/data/")
-                        .or_else(|| remote.strip_prefix("secret/"))
-                        .unwrap_or(remote);
-                    format!("{payload} | vault kv put -mount=secret {} -", sh(path))
-                }
-                "gcpSecretsManager" => format!(
-                    "{payload} | gcloud secrets create {} --data-file=-   # or: gcloud secrets versions add",
-                    sh(remote)
-                ),
-                "secretsManager" => format!(
-                    "{payload} | aws secretsmanager create-secret --name {} --secret-string file:///dev/stdin",
-                    sh(remote)
-                ),
-                "systemManager" => format!(
-                    "{payload} | aws ssm put-parameter --type SecureString --name {} --value file:///dev/stdin",
-                    sh(remote)
-                ),
-                "azureKeyVault" => format!(
-                    "{payload} | az keyvault secret set --vault-name {} --name {} --file /dev/stdin",
-                    sh(self.key_vault_name.as_deref().unwrap_or("<key-vault-name>")),
-                    sh(remote)
-                ),
-                other => format!(
-                    "# {other}: store the keys {} of {file} at `{remote}` with your backend's tool",
-                    keys.iter()
-                        .map(|k| k.secret_key.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            };
-            lines.push(line);
-        }
-        lines
     }
 }
 
@@ -894,7 +871,7 @@ stringData:
             settings: &settings,
             repo: &NoRepo,
         };
-        fix_text(path, text, &docs, &found, &opts, None)
+        fix_text(path, text, &docs, &found, &opts, None).map(|(t, c, _)| (t, c))
     }
 
     fn gg101_count(path: &str, text: &str) -> usize {
@@ -1115,11 +1092,47 @@ stringData:
         );
         assert!(text.contains(&vpath.display().to_string()), "{text}");
         assert!(
-            text.contains(r#"jq -c '{"password": .["password"], "user": .["user"]}'"#)
-                && text.contains("| vault kv put -mount=secret apps/db -"),
+            text.contains(
+                "\nNext steps:\n  1. Load the values into your secret store, one merged, re-runnable \
+                 load per remote entry\n"
+            ) && text.contains(
+                "       gitops-guard secrets export --format vault | bash   # runs it\n"
+            ),
             "{text}"
         );
         assert!(text.contains("git add apps/db.yaml"), "{text}");
+        assert!(
+            text.ends_with(
+                "  3. Once the store has the values, delete the saved copies:\n       \
+                 gitops-guard secrets forget --all\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("rm "), "{text}");
+        // The metadata beside the values: 0600, what the ExternalSecret references.
+        let meta_path = fx.values().join("apps/db.meta");
+        let meta = store::meta::load(&meta_path).unwrap().unwrap();
+        assert_eq!(meta.manifest, "apps/db.yaml");
+        assert_eq!(meta.labels["app"], "db");
+        let keys: Vec<(&str, &str, Option<&str>)> = meta
+            .keys
+            .iter()
+            .map(|k| (k.key.as_str(), k.remote_key.as_str(), k.property.as_deref()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("password", "apps/db", Some("password")),
+                ("user", "apps/db", Some("user"))
+            ]
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&meta_path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        let meta_before = std::fs::read(&meta_path).unwrap();
 
         // Second run, changes not staged yet: nothing changes, the file is reported pending.
         let before = std::fs::read(&vpath).unwrap();
@@ -1131,6 +1144,7 @@ stringData:
         );
         assert_eq!(fx.read("apps/db.yaml"), new);
         assert_eq!(std::fs::read(&vpath).unwrap(), before);
+        assert_eq!(std::fs::read(&meta_path).unwrap(), meta_before);
         // After `git add`: no finding, nothing to do.
         let third = fx.run(&[("apps/db.yaml", new.as_str())]);
         assert!(third.files.is_empty(), "{third:?}");
@@ -1228,13 +1242,17 @@ stringData:
         let out = report.render();
         assert_no_values(&out);
         assert!(
-            out.contains(r#"{"keystore.jks": .["keystore.jks"].base64, "pass": .["pass"]}"#),
+            out.contains("gitops-guard secrets export --format gcp | bash"),
             "{out}"
         );
-        assert!(
-            out.contains("| gcloud secrets create c1-ks --data-file=-"),
-            "{out}"
-        );
+        let meta = store::meta::load(&fx.values().join("apps/ks.meta"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(meta.backend.backend_type, "gcpSecretsManager");
+        assert_eq!(meta.backend.unique_prefix.as_deref(), Some("c1"));
+        assert_eq!(meta.keys[0].remote_key, "c1-ks");
+        assert_eq!(meta.keys[0].version.as_deref(), Some("latest"));
+        assert!(meta.keys[0].binary && !meta.keys[1].binary);
         let stored = std::fs::read_to_string(fx.values().join("apps/ks.json")).unwrap();
         assert!(
             stored.contains("\"keystore.jks\": {\n    \"base64\": \"/u3+7QAAAAI=\"\n  }"),

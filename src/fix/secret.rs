@@ -78,6 +78,12 @@ pub fn convert(
              owns these tokens); remove it from git and revoke the committed token"
         ));
     }
+    if obj.get("sops").is_some() {
+        return err(
+            "it is a SOPS file with plain-text values: encrypt it again with `sops \
+             --encrypt` instead",
+        );
+    }
     if !info.reference_keys.is_empty() {
         return err(format!(
             "{} resolved elsewhere ({}) next to literal values; references cannot be moved \

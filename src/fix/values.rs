@@ -88,7 +88,8 @@ pub struct SecretValues {
 pub enum ValuesError {
     #[error(
         "{path} already holds a different value for key{} {}; refusing to overwrite it \
-         (move that file away or load and delete it, then run again)",
+         (load it into the store with `gitops-guard secrets export`, then \
+         `gitops-guard secrets forget` it, and run again)",
         if keys.len() == 1 { "" } else { "s" },
         keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
     )]

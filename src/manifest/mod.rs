@@ -56,15 +56,22 @@ pub struct Node {
 }
 
 impl Node {
-    /// The value under `key` when this is a mapping (first match).
+    /// The value under `key` when this is a mapping.
+    ///
+    /// With a duplicate key the last entry wins, as in Kubernetes' decoders (which keep the
+    /// last key, or reject the document under strict validation; GG001 reports it).
     pub fn get(&self, key: &str) -> Option<&Node> {
-        match &self.value {
-            Value::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.as_str() == Some(key))
-                .map(|(_, v)| v),
-            _ => None,
-        }
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// Every value under `key`, duplicates included (for masking: a value under an
+    /// overridden key is still in git).
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.as_map()
+            .unwrap_or_default()
+            .iter()
+            .filter(move |(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| v)
     }
 
     /// Follows a path of mapping keys.
@@ -72,11 +79,12 @@ impl Node {
         path.iter().try_fold(self, |node, key| node.get(key))
     }
 
-    /// The entry (key node and value node) under `key`.
+    /// The entry (key node and value node) under `key`; the last one of duplicates.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
+                .rev()
                 .find(|(k, _)| k.as_str() == Some(key))
                 .map(|(k, v)| (k, v)),
             _ => None,

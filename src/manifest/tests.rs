@@ -576,7 +576,9 @@ fn duplicate_keys_are_kept_in_order() {
         .map(|(k, v)| (k.as_str().unwrap(), text(src, v)))
         .collect();
     assert_eq!(keys, vec![("a", "1"), ("b", "2"), ("a", "3")]);
-    assert_eq!(r.get("a").unwrap().as_str(), Some("1"));
+    // As in Kubernetes' decoders, the last one wins.
+    assert_eq!(r.get("a").unwrap().as_str(), Some("3"));
+    assert_eq!(r.get_all("a").count(), 2);
 }
 
 #[test]

@@ -356,11 +356,18 @@ impl<'a> Builder<'a> {
                 let (node_span, extent) = self.scalar_span(&text, style, props, rs, re);
                 let templated = self.input.overlaps_action(&node_span)
                     || (node_span.is_empty() && self.input.action_follows(node_span.start));
+                let style = style_of(style);
+                let text = if templated {
+                    template_text(self.input.src, &node_span, style)
+                        .unwrap_or_else(|| text.into_owned())
+                } else {
+                    text.into_owned()
+                };
                 let node = Node {
                     span: node_span,
                     value: Value::Scalar(Scalar {
-                        text: text.into_owned(),
-                        style: style_of(style),
+                        text,
+                        style,
                         templated,
                     }),
                 };
@@ -828,6 +835,23 @@ impl<'a> Builder<'a> {
         }
         Ok(())
     }
+}
+
+/// The text of a templated one-line scalar as written (`{{ .Release.Name }}-db`), not as
+/// parsed from the masked copy (`xxxxxxxxxxxxxxxxxxxx-db`): messages that name it show the
+/// template, which is not a value. `None` for block and multi-line scalars.
+fn template_text(src: &str, span: &Range<usize>, style: Style) -> Option<String> {
+    let raw = src.get(span.clone())?;
+    if raw.contains(['\n', '\r']) {
+        return None;
+    }
+    let inner = match style {
+        Style::Plain => raw,
+        Style::SingleQuoted => raw.strip_prefix('\'')?.strip_suffix('\'')?,
+        Style::DoubleQuoted => raw.strip_prefix('"')?.strip_suffix('"')?,
+        Style::Literal | Style::Folded => return None,
+    };
+    Some(inner.to_string())
 }
 
 fn style_of(style: ScalarStyle) -> Style {

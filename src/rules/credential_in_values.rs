@@ -634,7 +634,10 @@ pub fn is_literal_credential(key: &str, value: &str, plain: bool) -> bool {
     if v.starts_with('$') && v[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         return false;
     }
-    if is_reference(v, false) || v.contains("secretKeyRef") || super::sops::is_encrypted_value(v) {
+    if is_reference(v, false)
+        || v.contains("secretKeyRef")
+        || super::sops_config::is_encrypted_value(v)
+    {
         return false;
     }
     if (v.starts_with('/') || v.starts_with("./") || v.starts_with("~/"))

@@ -3,13 +3,17 @@
 
 use super::{Ctx, File, FileKind, Rule};
 use crate::finding::{Finding, Severity};
+use crate::manifest::{Node, Value};
 
 /// GG001 invalid-yaml: a YAML/JSON file or document that does not parse. Docs: [`INVALID_YAML_DOC`].
 pub struct InvalidYaml;
 
 pub const INVALID_YAML_DOC: &str = r#"## What it does
 Reports a staged YAML or JSON file (or one document of a multi-document file) that does not
-parse, or that is not valid UTF-8.
+parse, or that is not valid UTF-8, and every mapping key that appears twice in one mapping of a
+Kubernetes object (`data: {}` followed by `data: {password: …}`): Kubernetes keeps the last one, or rejects the
+object under strict validation, so the file does not say what the cluster gets. The other
+rules read the last one, as Kubernetes does; GG101 reports values under either.
 
 ## Why is this bad?
 A file that does not parse cannot be applied, and cannot be checked: a Secret inside it would
@@ -65,7 +69,85 @@ impl Rule for InvalidYaml {
                     ),
                 );
             }
+            // Manifests only: what Kubernetes decodes (other YAML has other readers).
+            if let Some(root) = doc.root.as_ref().filter(|r| is_object(r)) {
+                duplicate_keys(self, file.path, root, out);
+            }
         }
+    }
+}
+
+/// Reports every mapping key that appears twice in one mapping. Kubernetes' decoders keep the
+/// last one (or reject the object under strict field validation), so what git shows first is
+/// not what the cluster gets; gitops-guard's rules read the last one too.
+fn duplicate_keys(rule: &InvalidYaml, path: &str, node: &Node, out: &mut Vec<Finding>) {
+    match &node.value {
+        Value::Scalar(_) => {}
+        Value::Seq(items) => {
+            for item in items {
+                duplicate_keys(rule, path, item, out);
+            }
+        }
+        Value::Map(entries) => {
+            // Linear scans for the usual small mapping; an index for a large (or hostile) one.
+            let index: Option<std::collections::HashMap<&str, usize>> =
+                (entries.len() > 16).then(|| {
+                    let mut seen = std::collections::HashMap::new();
+                    for (i, (k, _)) in entries.iter().enumerate() {
+                        if let Some(name) = k.as_str() {
+                            seen.entry(name).or_insert(i);
+                        }
+                    }
+                    seen
+                });
+            for (i, (key, value)) in entries.iter().enumerate() {
+                let first = key.as_str().and_then(|name| match &index {
+                    Some(seen) => seen
+                        .get(name)
+                        .filter(|&&at| at < i)
+                        .map(|&at| &entries[at].0),
+                    None => entries[..i]
+                        .iter()
+                        .find(|(k, _)| k.as_str() == Some(name))
+                        .map(|(k, _)| k),
+                });
+                if let (Some(name), Some(first)) = (key.as_str(), first) {
+                    out.push(
+                        Finding::new(
+                            rule,
+                            path,
+                            key.span.clone(),
+                            format!(
+                                "duplicate key `{}`: Kubernetes keeps only the last one, or \
+                                 rejects the object",
+                                printable(name)
+                            ),
+                        )
+                        .with_label(key.span.clone(), "applied")
+                        .with_label(first.span.clone(), "ignored: the same key, earlier")
+                        .with_help("keep one entry for the key"),
+                    );
+                }
+                duplicate_keys(rule, path, value, out);
+            }
+        }
+    }
+}
+
+/// A Kubernetes object: a mapping with `apiVersion` and `kind`.
+fn is_object(root: &Node) -> bool {
+    root.get("apiVersion").is_some() && root.get("kind").is_some()
+}
+
+/// A key as shown in a message: short, on one line.
+fn printable(key: &str) -> String {
+    let one_line: String = key
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match one_line.char_indices().nth(60) {
+        Some((at, _)) => format!("{}…", &one_line[..at]),
+        None => one_line,
     }
 }
 

@@ -26,6 +26,7 @@ mod secret_generator_literal;
 pub mod secret_refs;
 mod snapshot_version;
 pub mod sops;
+pub mod sops_config;
 mod unpinned_chart;
 mod untagged_image;
 pub mod version_stream;
@@ -63,7 +64,8 @@ impl FileKind {
         };
         let starts =
             |s: &str| name.len() >= s.len() && name[..s.len()].eq_ignore_ascii_case(s.as_bytes());
-        if ends(".yaml") || ends(".yml") {
+        // kustomize also reads an extension-less `Kustomization` file.
+        if ends(".yaml") || ends(".yml") || name == b"Kustomization" {
             FileKind::Yaml
         } else if ends(".json") {
             FileKind::Json
@@ -221,7 +223,7 @@ pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
 
 /// True when `haystack` contains `needle` (a cheap prefilter before parsing).
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
-    memchr::memmem::find(haystack, needle.as_bytes()).is_some()
+    memchr::memmem::find(haystack, needle.as_bytes()).is_some() || may_hide_text(haystack)
 }
 
 /// Like [`contains`], ignoring ASCII case (`needle` must be lower-case).
@@ -234,6 +236,20 @@ pub fn contains_ignore_ascii_case(haystack: &[u8], needle: &str) -> bool {
         haystack
             .get(i..i + n.len())
             .is_some_and(|w| w.eq_ignore_ascii_case(n))
+    }) || may_hide_text(haystack)
+}
+
+/// Whether the bytes hold an escape that spells text differently from how the parser reads
+/// it: `\u0053ecret` (JSON and YAML double-quoted), `\x53`, `\U…`, or an escaped line break
+/// that joins two lines of a double-quoted scalar (or of a Dockerfile instruction). A byte
+/// prefilter must accept every file the parser could read as matching, so such files are
+/// always parsed.
+pub fn may_hide_text(haystack: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', haystack).any(|i| {
+        matches!(
+            haystack.get(i + 1),
+            Some(b'u' | b'U' | b'x' | b'\n' | b'\r')
+        )
     })
 }
 

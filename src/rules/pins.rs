@@ -116,6 +116,9 @@ enum Role {
 impl Role {
     fn of(path: &str) -> Role {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        if name == "kustomization" {
+            return Role::Kustomization;
+        }
         let Some(stem) = name
             .strip_suffix(".yaml")
             .or_else(|| name.strip_suffix(".yml"))

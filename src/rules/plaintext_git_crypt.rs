@@ -8,8 +8,8 @@ use crate::finding::Finding;
 pub struct PlaintextGitCrypt;
 
 pub const DOC: &str = r#"## What it does
-Reports a staged file that `.gitattributes` routes through git-crypt (`filter=git-crypt`) but
-whose staged content is plaintext. Staged ciphertext (it starts with `\0GITCRYPT\0`) is
+Reports a staged file that `.gitattributes` routes through git-crypt (`filter=git-crypt`, or
+`filter=git-crypt-<keyname>` for a named key) but whose staged content is plaintext. Staged ciphertext (it starts with `\0GITCRYPT\0`) is
 skipped as usual.
 
 ## Why is this bad?

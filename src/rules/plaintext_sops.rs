@@ -1,7 +1,7 @@
 //! GG104 plaintext-sops.
 
 use super::dotenv::{self, Syntax};
-use super::sops::{self, Selector};
+use super::sops_config::{self as sops, Selector};
 use super::{Ctx, File, FileKind, RepoView, Rule};
 use crate::finding::Finding;
 use crate::manifest::{Document, ParseOptions, parse_stream};
@@ -33,7 +33,8 @@ INI (`.ini`); anything else is sops' binary format (JSON with `data` and `sops`)
   (`encrypted_comment_regex`) are not checked.
 - **Partly plain**: an encrypted file (with or without a `.sops.yaml`) where a value that the
   file's own metadata says is encrypted is not an `ENC[AES256_GCM,…]` value — a value added or
-  edited by hand after encryption. Each such value is reported.
+  edited by hand after encryption. Each such value is reported, except in a core `Secret`,
+  where GG101 reports it (it reads the same metadata).
 
 Every output masks those values. `.sops.yaml` itself is never checked.
 
@@ -100,7 +101,16 @@ impl Rule for PlaintextSops {
                     .is_some_and(|(_, rel, c)| c.rule_for(&rel).is_some()))
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
+        // Plain values in an encrypted Secret are GG101's (it reads the same metadata).
+        let secrets = if ctx.settings.level("GG101").is_some() {
+            super::private_key::raw_secret_spans(file.docs)
+        } else {
+            Vec::new()
+        };
         for p in analyze(file.path, file.text, file.docs, ctx.repo).problems {
+            if p.in_encrypted_file && secrets.iter().any(|s| s.contains(&p.span.start)) {
+                continue;
+            }
             let mut f = Finding::new(self, file.path, p.span, p.message).with_help(p.help);
             if let Some((span, text)) = p.label {
                 f = f.with_label(span, text);
@@ -149,6 +159,8 @@ pub struct Problem {
     pub message: String,
     pub help: String,
     pub label: Option<(Range<usize>, String)>,
+    /// A plain value in an encrypted file (not a whole file left unencrypted).
+    pub in_encrypted_file: bool,
 }
 
 /// What GG104 finds in a file, and the spans every output masks.
@@ -322,6 +334,7 @@ pub fn analyze(path: &str, text: &str, docs: &[Document], repo: &dyn RepoView) -
              what it holds"
         ),
         label: None,
+        in_encrypted_file: false,
     });
     out.mask.extend(values.into_iter().map(|(_, s)| s));
     out
@@ -365,6 +378,7 @@ fn partly_plain(out: &mut Analysis, selector: &Selector, leaves: Vec<(String, Ra
                    `sops <file>` (which encrypts on save) instead, and rotate the value"
                 .to_string(),
             label: Some((span.clone(), "plain-text value".to_string())),
+            in_encrypted_file: true,
         });
         out.mask.push(span);
     }

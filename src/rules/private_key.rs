@@ -172,7 +172,7 @@ pub fn note_private_key(mut finding: Finding, text: &str) -> Finding {
 }
 
 /// The spans of the core Secrets that GG101 reports.
-fn raw_secret_spans(docs: &[Document]) -> Vec<Range<usize>> {
+pub(crate) fn raw_secret_spans(docs: &[Document]) -> Vec<Range<usize>> {
     docs.iter()
         .filter_map(|d| d.root.as_ref())
         .flat_map(objects)

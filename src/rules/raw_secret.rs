@@ -1,6 +1,7 @@
 //! GG101 raw-secret, and the spans of secret values that every output must redact.
 
 use super::secret_refs::{AVP_PATH_ANNOTATION, is_encoded_reference, is_reference};
+use super::sops::{self, SopsMetadata};
 use super::{Ctx, File, FileKind, Rule};
 use crate::finding::Finding;
 use crate::manifest::{Document, Node, objects};
@@ -19,7 +20,10 @@ whole object, values included: it counts as a value, and every output masks it.
 
 Not reported: Secrets with no keys or only empty values (Jenkins X commits these and fills
 them at install time), `SealedSecret`, `ExternalSecret`, `Secret` kinds of other API groups,
-SOPS-encrypted Secrets (a top-level `sops:` block), values that are only Helm template
+values of a SOPS-encrypted Secret that are encrypted (`ENC[…]`) or that the file's own `sops:`
+metadata leaves plain on purpose (`unencrypted_suffix`, `encrypted_suffix`,
+`unencrypted_regex`, `encrypted_regex`; a `sops:` block without `mac`, `lastmodified` or
+`version` is not metadata, so `sops: {}` exempts nothing), values that are only Helm template
 expressions, and Secrets annotated `secret.jenkins-x.io/convert-exclude: "true"` (the Jenkins X
 opt-out; shown in `--verbose` output).
 
@@ -172,6 +176,13 @@ fn finding(rule: &RawSecret, path: &str, obj: &Node, secret: &RawSecretInfo) -> 
             ),
             false,
         )
+    } else if obj.get("sops").is_some() {
+        (
+            "this SOPS file holds values in plain text that its own sops rules say must be \
+             encrypted: encrypt it again (`sops --encrypt --in-place FILE`) before committing"
+                .to_string(),
+            false,
+        )
     } else if !secret.reference_keys.is_empty() {
         (
             "make the literal values references too, or keep them in a secret store and \
@@ -231,11 +242,13 @@ pub struct RawSecretInfo<'a> {
 }
 
 impl<'a> RawSecretInfo<'a> {
-    /// `Some` when `obj` is a core (`v1`) Secret that is not SOPS-encrypted.
+    /// `Some` when `obj` is a core (`v1`) Secret. In a SOPS-encrypted Secret only the values
+    /// that are neither encrypted nor plain by the file's own sops rules count.
     pub fn of(obj: &'a Node) -> Option<RawSecretInfo<'a>> {
-        if !is_core_secret(obj) || obj.get("sops").is_some() {
+        if !is_core_secret(obj) {
             return None;
         }
+        let sops = SopsMetadata::of(obj);
         let meta = obj.get("metadata");
         let text = |key: &str| {
             meta.and_then(|m| m.get(key))
@@ -255,14 +268,24 @@ impl<'a> RawSecretInfo<'a> {
             .map(|(k, _)| k.span.clone());
         let mut value_keys = Vec::new();
         let mut reference_keys = Vec::new();
-        for field in ["data", "stringData"] {
-            let Some(map) = obj.get(field).and_then(Node::as_map) else {
+        // Every copy of a duplicated `data`: Kubernetes applies the last, but all are in git.
+        let maps = ["data", "stringData"]
+            .into_iter()
+            .flat_map(|field| obj.get_all(field).map(move |m| (field, m)));
+        for (field, map) in maps {
+            let Some(map) = map.as_map() else {
                 continue;
             };
             for (k, v) in map {
                 let key = k.as_str().unwrap_or("?").to_string();
+                let sealed = |text: &str| {
+                    sops.as_ref().is_some_and(|m| {
+                        sops::is_encrypted(text) || m.plain_by_design(&[field, key.as_str()])
+                    })
+                };
                 match v.as_scalar() {
                     Some(s) if s.templated || v.is_null() || s.text.is_empty() => {}
+                    Some(s) if sealed(&s.text) => {}
                     Some(s) => {
                         let reference = if field == "data" {
                             is_encoded_reference(&s.text, avp_path)
@@ -344,16 +367,19 @@ pub fn sensitive_spans(text: &str, docs: &[Document]) -> Vec<Range<usize>> {
             Some(root) => {
                 for obj in objects(root) {
                     if obj.get("kind").and_then(Node::as_str) == Some("Secret") {
-                        for key in ["data", "stringData"] {
-                            if let Some(map) = obj.get(key).and_then(Node::as_map) {
-                                spans.extend(map.iter().map(|(_, v)| v.span.clone()));
-                            }
-                        }
+                        // Every copy of a duplicated key: an overridden value is still in git.
+                        let values = obj.get_all("data").chain(obj.get_all("stringData"));
                         // kubectl's copy holds every value; any other label or annotation
                         // of a Secret may hold one too (they are shown, never needed).
-                        for key in ["labels", "annotations"] {
-                            if let Some(map) = obj.at(&["metadata", key]).and_then(Node::as_map) {
-                                spans.extend(map.iter().map(|(_, v)| v.span.clone()));
+                        let meta = obj.get_all("metadata");
+                        let meta =
+                            meta.flat_map(|m| m.get_all("labels").chain(m.get_all("annotations")));
+                        for map in values.chain(meta) {
+                            match map.as_map() {
+                                Some(entries) => {
+                                    spans.extend(entries.iter().map(|(_, v)| v.span.clone()))
+                                }
+                                None => spans.push(map.span.clone()),
                             }
                         }
                     }

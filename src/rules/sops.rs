@@ -1,392 +1,131 @@
-//! What sops would do with a file: the repository's `.sops.yaml` creation rules, the `sops`
-//! metadata an encrypted file carries, and which values either says must be encrypted.
+//! The `sops:` metadata of a SOPS-encrypted YAML/JSON document, and which of its values sops
+//! means to leave in plain text.
 //!
-//! Follows sops (`config/config.go`, `sops.go`): the config is the nearest `.sops.yaml` in the
-//! file's folder or above (`.sops.yml` is ignored, as sops ignores it); `path_regex` is an
-//! unanchored RE2 regex matched against the path relative to that config's folder; the first
-//! rule whose `path_regex` matches (or that has none) wins; a config without
-//! `creation_rules` covers nothing. A leaf value is encrypted unless the rule (or, for an
-//! encrypted file, its metadata) selects otherwise: `encrypted_regex` / `encrypted_suffix`
-//! encrypt only values under a matching key, `unencrypted_regex` / `unencrypted_suffix` leave
-//! those under a matching key in plain text; with none of them, keys ending `_unencrypted`
-//! stay plain.
+//! sops encrypts every value, except where the metadata recorded at encryption time says
+//! otherwise (one of, in sops' order of precedence): `unencrypted_suffix` (keys ending with it
+//! stay plain, with everything below them), `encrypted_suffix` (only keys ending with it are
+//! encrypted), `unencrypted_regex`, `encrypted_regex` (the same with regular expressions).
+//! With none of them, sops uses `unencrypted_suffix: _unencrypted`. A key anywhere on a
+//! value's path decides. An encrypted value is written `ENC[AES256_GCM,data:…]`.
+//!
+//! A `sops:` block with none of the fields sops writes (`mac`, `lastmodified`, `version`) is
+//! not metadata: nothing in the document is treated as encrypted by design.
 
-use super::RepoView;
-use crate::manifest::{Document, Node, ParseOptions, Value, parse_stream};
+use crate::manifest::Node;
 use regex::Regex;
-use std::collections::HashMap;
-use std::ops::Range;
-use std::sync::{Arc, LazyLock, Mutex};
 
-/// The name sops looks for.
-pub const CONFIG_NAME: &str = ".sops.yaml";
-/// The suffix sops leaves in plain text when nothing else is configured.
-pub const DEFAULT_UNENCRYPTED_SUFFIX: &str = "_unencrypted";
-/// The largest compiled regex accepted (sops' regexes are short).
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+/// The default of sops when no rule is recorded.
+const DEFAULT_UNENCRYPTED_SUFFIX: &str = "_unencrypted";
 
-/// Which values sops encrypts.
-#[derive(Debug, Clone)]
-pub enum Selector {
-    /// Everything except values under a key ending with this suffix.
+/// What the metadata says about plain text.
+#[derive(Debug)]
+enum Policy {
     UnencryptedSuffix(String),
-    /// Only values under a key ending with this suffix.
     EncryptedSuffix(String),
-    /// Everything except values under a key matching this regex.
     UnencryptedRegex(Regex),
-    /// Only values under a key matching this regex.
     EncryptedRegex(Regex),
-    /// Decided by comments (`encrypted_comment_regex` / `unencrypted_comment_regex`): which
-    /// values are meant is not checked value by value.
-    Comments,
+    /// The metadata names a regular expression that does not compile: nothing is plain.
+    Unknown,
 }
 
-impl Selector {
-    /// Whether a leaf under the mapping keys `path` is encrypted.
-    pub fn encrypts(&self, path: &[&str]) -> bool {
-        match self {
-            Selector::UnencryptedSuffix(s) => !path.iter().any(|k| k.ends_with(s.as_str())),
-            Selector::EncryptedSuffix(s) => path.iter().any(|k| k.ends_with(s.as_str())),
-            Selector::UnencryptedRegex(r) => !path.iter().any(|k| r.is_match(k)),
-            Selector::EncryptedRegex(r) => path.iter().any(|k| r.is_match(k)),
-            Selector::Comments => true,
-        }
-    }
+/// The parts of a document's `sops:` block that decide what is plain.
+#[derive(Debug)]
+pub struct SopsMetadata {
+    policy: Policy,
+}
 
-    /// How it reads in a message, e.g. `encrypted_regex: ^(data|stringData)$`.
-    pub fn describe(&self) -> String {
-        match self {
-            Selector::UnencryptedSuffix(s) => format!("unencrypted_suffix: {s}"),
-            Selector::EncryptedSuffix(s) => format!("encrypted_suffix: {s}"),
-            Selector::UnencryptedRegex(r) => format!("unencrypted_regex: {}", r.as_str()),
-            Selector::EncryptedRegex(r) => format!("encrypted_regex: {}", r.as_str()),
-            Selector::Comments => "comment regexes".to_string(),
-        }
-    }
-
-    /// The selector of a rule or metadata map (`None` when a regex does not compile or more
-    /// than one is set, which sops refuses).
-    fn of(get: &dyn Fn(&str) -> Option<String>) -> Option<Selector> {
-        let fields = [
-            "unencrypted_suffix",
-            "encrypted_suffix",
-            "unencrypted_regex",
-            "encrypted_regex",
-            "unencrypted_comment_regex",
-            "encrypted_comment_regex",
-        ];
-        let set: Vec<(&str, String)> = fields
+impl SopsMetadata {
+    /// The metadata of `root` (a document's top-level mapping), when it has real metadata.
+    pub fn of(root: &Node) -> Option<SopsMetadata> {
+        let sops = root.get("sops")?;
+        let field = |k: &str| sops.get(k).and_then(Node::as_str).filter(|s| !s.is_empty());
+        if ["mac", "lastmodified", "version"]
             .iter()
-            .filter_map(|f| get(f).filter(|v| !v.is_empty()).map(|v| (*f, v)))
-            .collect();
-        match set.as_slice() {
-            [] => Some(Selector::UnencryptedSuffix(
-                DEFAULT_UNENCRYPTED_SUFFIX.to_string(),
-            )),
-            [(field, value)] => Some(match *field {
-                "unencrypted_suffix" => Selector::UnencryptedSuffix(value.clone()),
-                "encrypted_suffix" => Selector::EncryptedSuffix(value.clone()),
-                "unencrypted_regex" => Selector::UnencryptedRegex(compile(value)?),
-                "encrypted_regex" => Selector::EncryptedRegex(compile(value)?),
-                _ => Selector::Comments,
-            }),
-            _ => None,
-        }
-    }
-}
-
-/// Compiles a Go RE2 regex with the `regex` crate (the same syntax for what sops configs use;
-/// linear time), within a size limit.
-pub fn compile(pattern: &str) -> Option<Regex> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .ok()
-}
-
-/// One `creation_rules` entry.
-#[derive(Debug, Clone)]
-pub struct CreationRule {
-    /// 1-based position in `creation_rules`.
-    pub number: usize,
-    /// `None`: no `path_regex`, the rule matches every file.
-    pub path_regex: Option<Regex>,
-    /// `None` when the rule's selection is invalid (sops refuses to use it).
-    pub selector: Option<Selector>,
-}
-
-/// A parsed `.sops.yaml`.
-#[derive(Debug, Clone, Default)]
-pub struct SopsConfig {
-    pub rules: Vec<CreationRule>,
-    /// A `path_regex` did not compile at this rule number: sops fails at it.
-    pub broken_at: Option<usize>,
-}
-
-impl SopsConfig {
-    /// Parses `.sops.yaml` text; `None` when it has no `creation_rules` (sops then uses none).
-    pub fn parse(text: &str) -> Option<SopsConfig> {
-        let docs = parse_stream(text, &ParseOptions::default());
-        let root = docs.first()?.root.as_ref()?;
-        let rules = root.get("creation_rules")?.as_seq()?;
-        let mut config = SopsConfig::default();
-        for (i, rule) in rules.iter().enumerate() {
-            let number = i + 1;
-            let text_of = |key: &str| {
-                rule.get(key)
-                    .and_then(Node::as_str)
-                    .map(str::to_string)
-                    .filter(|_| !rule.get(key).is_some_and(Node::is_null))
-            };
-            let path_regex = match text_of("path_regex").filter(|p| !p.is_empty()) {
-                None => None,
-                Some(p) => match compile(&p) {
-                    Some(r) => Some(r),
-                    None => {
-                        config.broken_at = Some(number);
-                        break;
-                    }
-                },
-            };
-            config.rules.push(CreationRule {
-                number,
-                path_regex,
-                selector: Selector::of(&text_of),
-            });
-        }
-        Some(config)
-    }
-
-    /// The rule sops applies to `rel` (a path relative to the config's folder): the first
-    /// whose `path_regex` matches or that has none. `None` when no rule matches, or a broken
-    /// `path_regex` comes first (sops fails then).
-    pub fn rule_for(&self, rel: &str) -> Option<&CreationRule> {
-        for rule in &self.rules {
-            match &rule.path_regex {
-                None => return Some(rule),
-                Some(r) if r.is_match(rel) => return Some(rule),
-                Some(_) => {}
-            }
-        }
-        None
-    }
-}
-
-/// The `.sops.yaml` that governs `path`, as `(config path, path relative to its folder,
-/// parsed config)`. Parsed configs are kept by content, so each is parsed once per process.
-pub fn config_for(repo: &dyn RepoView, path: &str) -> Option<(String, String, Arc<SopsConfig>)> {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if name == CONFIG_NAME {
-        return None;
-    }
-    let mut dir = path;
-    loop {
-        dir = match dir.rfind('/') {
-            Some(i) => &dir[..i],
-            None => "",
-        };
-        let candidate = if dir.is_empty() {
-            CONFIG_NAME.to_string()
-        } else {
-            format!("{dir}/{CONFIG_NAME}")
-        };
-        if let Some(bytes) = repo.read(&candidate) {
-            let rel = if dir.is_empty() {
-                path
-            } else {
-                &path[dir.len() + 1..]
-            };
-            let config = cached_parse(&bytes)?;
-            return Some((candidate, rel.to_string(), config));
-        }
-        if dir.is_empty() {
+            .all(|k| field(k).is_none())
+        {
             return None;
         }
+        let regex = |pattern: &str| Regex::new(pattern).ok();
+        let policy = if let Some(s) = field("unencrypted_suffix") {
+            Policy::UnencryptedSuffix(s.to_string())
+        } else if let Some(s) = field("encrypted_suffix") {
+            Policy::EncryptedSuffix(s.to_string())
+        } else if let Some(r) = field("unencrypted_regex") {
+            regex(r).map_or(Policy::Unknown, Policy::UnencryptedRegex)
+        } else if let Some(r) = field("encrypted_regex") {
+            regex(r).map_or(Policy::Unknown, Policy::EncryptedRegex)
+        } else {
+            Policy::UnencryptedSuffix(DEFAULT_UNENCRYPTED_SUFFIX.to_string())
+        };
+        Some(SopsMetadata { policy })
     }
-}
 
-type Cache = Mutex<HashMap<Vec<u8>, Option<Arc<SopsConfig>>>>;
-
-fn cached_parse(bytes: &[u8]) -> Option<Arc<SopsConfig>> {
-    static CACHE: LazyLock<Cache> = LazyLock::new(|| Mutex::new(HashMap::new()));
-    let mut cache = CACHE
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(hit) = cache.get(bytes) {
-        return hit.clone();
-    }
-    let parsed = std::str::from_utf8(bytes)
-        .ok()
-        .and_then(SopsConfig::parse)
-        .map(Arc::new);
-    if cache.len() >= 64 {
-        cache.clear();
-    }
-    cache.insert(bytes.to_vec(), parsed.clone());
-    parsed
-}
-
-/// The `sops` metadata of a YAML/JSON document: a top-level `sops` mapping with `mac`,
-/// `lastmodified` or `version`.
-pub fn metadata(root: &Node) -> Option<&Node> {
-    let sops = root.get("sops")?;
-    sops.as_map()?;
-    ["mac", "lastmodified", "version"]
-        .iter()
-        .any(|k| sops.get(k).is_some())
-        .then_some(sops)
-}
-
-/// The selection fields sops records in an encrypted file's metadata.
-const SELECTION_FIELDS: &[&str] = &[
-    "unencrypted_suffix",
-    "encrypted_suffix",
-    "unencrypted_regex",
-    "encrypted_regex",
-    "unencrypted_comment_regex",
-    "encrypted_comment_regex",
-];
-
-/// The selector recorded in a metadata map. `None` if sops could not use it, or if none is
-/// recorded: sops always writes one (`unencrypted_suffix: _unencrypted` by default), so
-/// metadata without any was cut or written by hand, and which values it meant is unknown.
-pub fn metadata_selector(sops: &Node) -> Option<Selector> {
-    let get = |key: &str| sops.get(key).and_then(Node::as_str).map(str::to_string);
-    SELECTION_FIELDS
-        .iter()
-        .any(|f| get(f).is_some())
-        .then_some(())?;
-    Selector::of(&get)
-}
-
-/// The selector recorded in dotenv (`sops_*` keys) or INI (`[sops]` section) metadata (as
-/// [`metadata_selector`]).
-pub fn flat_metadata_selector(entries: &[(String, String)]) -> Option<Selector> {
-    let get = |key: &str| {
-        entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
-    SELECTION_FIELDS
-        .iter()
-        .any(|f| get(f).is_some())
-        .then_some(())?;
-    Selector::of(&get)
-}
-
-/// A value as sops writes an encrypted one: `ENC[AES256_GCM,data:…,type:…]`.
-pub fn is_encrypted_value(value: &str) -> bool {
-    let v = value.trim();
-    v.starts_with("ENC[") && v.ends_with(']')
-}
-
-/// A leaf value with its key path.
-#[derive(Debug, Clone)]
-pub struct Leaf<'a> {
-    /// Mapping keys from the root (sequence items add none, as in sops).
-    pub path: Vec<&'a str>,
-    pub node: &'a Node,
-}
-
-/// Every non-empty scalar leaf of a document, except the `sops` metadata itself.
-pub fn leaves(root: &Node) -> Vec<Leaf<'_>> {
-    let mut out = Vec::new();
-    let mut path = Vec::new();
-    walk(root, &mut path, &mut out, true);
-    out
-}
-
-fn walk<'a>(node: &'a Node, path: &mut Vec<&'a str>, out: &mut Vec<Leaf<'a>>, top: bool) {
-    match &node.value {
-        Value::Map(entries) => {
-            for (k, v) in entries {
-                let key = k.as_str().unwrap_or("");
-                if top && key == "sops" {
-                    continue;
-                }
-                path.push(key);
-                walk(v, path, out, false);
-                path.pop();
-            }
-        }
-        Value::Seq(items) => {
-            for item in items {
-                walk(item, path, out, false);
-            }
-        }
-        Value::Scalar(s) => {
-            if !node.is_null() && !s.text.is_empty() {
-                out.push(Leaf {
-                    path: path.clone(),
-                    node,
-                });
-            }
+    /// Whether sops leaves the value at `path` (the keys from the document root) in plain
+    /// text on purpose.
+    pub fn plain_by_design(&self, path: &[&str]) -> bool {
+        match &self.policy {
+            Policy::UnencryptedSuffix(s) => path.iter().any(|k| k.ends_with(s.as_str())),
+            Policy::EncryptedSuffix(s) => !path.iter().any(|k| k.ends_with(s.as_str())),
+            Policy::UnencryptedRegex(r) => path.iter().any(|k| r.is_match(k)),
+            Policy::EncryptedRegex(r) => !path.iter().any(|k| r.is_match(k)),
+            Policy::Unknown => false,
         }
     }
 }
 
-/// The documents' leaves a selector encrypts that are in plain text: `(key path, span)`.
-pub fn plaintext_leaves(docs: &[Document], selector: &Selector) -> Vec<(String, Range<usize>)> {
-    let mut out = Vec::new();
-    for doc in docs {
-        let Some(root) = &doc.root else { continue };
-        for leaf in leaves(root) {
-            let text = leaf.node.as_str().unwrap_or_default();
-            if selector.encrypts(&leaf.path) && !is_encrypted_value(text) {
-                out.push((leaf.path.join("."), leaf.node.span.clone()));
-            }
-        }
-    }
-    out
+/// Whether a scalar is a sops-encrypted value.
+pub fn is_encrypted(text: &str) -> bool {
+    text.trim_start().starts_with("ENC[") && text.trim_end().ends_with(']')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::{ParseOptions, parse_stream};
 
-    #[test]
-    fn first_matching_rule_wins_and_catch_all() {
-        let c = SopsConfig::parse(
-            "creation_rules:\n- path_regex: '.*/prod/.*\\.yaml$'\n  encrypted_regex: ^(data|stringData)$\n  age: x\n- path_regex: \\.env$\n- age: y\n",
-        )
-        .unwrap();
-        assert_eq!(c.rule_for("apps/prod/db.yaml").map(|r| r.number), Some(1));
-        assert_eq!(c.rule_for("a.env").map(|r| r.number), Some(2));
-        assert_eq!(c.rule_for("README.md").map(|r| r.number), Some(3));
-        let sel = c.rules[0].selector.as_ref().unwrap();
-        assert!(sel.encrypts(&["stringData", "password"]));
-        assert!(!sel.encrypts(&["metadata", "name"]));
+    fn meta(yaml: &str) -> Option<SopsMetadata> {
+        let docs = parse_stream(yaml, &ParseOptions::default());
+        docs.first()
+            .and_then(|d| d.root.as_ref())
+            .and_then(SopsMetadata::of)
     }
 
     #[test]
-    fn no_rules_broken_regex_and_two_selectors() {
-        assert!(SopsConfig::parse("destination_rules: []\n").is_none());
-        assert!(SopsConfig::parse("[").is_none());
-        let c = SopsConfig::parse("creation_rules:\n- path_regex: '('\n- age: y\n").unwrap();
-        assert_eq!(c.broken_at, Some(1));
-        assert!(c.rule_for("x").is_none());
-        let c =
-            SopsConfig::parse("creation_rules:\n- encrypted_regex: a\n  unencrypted_regex: b\n")
-                .unwrap();
-        assert!(c.rules[0].selector.is_none());
-        // Go-style escapes of punctuation compile.
-        assert!(compile(r".*\/secrets\/.*").is_some());
+    fn empty_or_fake_blocks_are_not_metadata() {
+        assert!(meta("sops: {}\n").is_none());
+        assert!(meta("sops: {kms: []}\n").is_none());
+        assert!(meta("a: 1\n").is_none());
     }
 
     #[test]
-    fn default_suffix_and_metadata() {
-        let docs = parse_stream(
-            "a: ENC[AES256_GCM,data:x,type:str]\nb_unencrypted: plain\nc: leaked\nsops:\n  mac: ENC[x]\n  unencrypted_suffix: _unencrypted\n  version: 3.8.1\n",
-            &ParseOptions::default(),
-        );
-        let root = docs[0].root.as_ref().unwrap();
-        let meta = metadata(root).unwrap();
-        let sel = metadata_selector(meta).unwrap();
-        let plain: Vec<_> = plaintext_leaves(&docs, &sel)
-            .into_iter()
-            .map(|p| p.0)
-            .collect();
-        assert_eq!(plain, vec!["c"]);
+    fn each_policy() {
+        let m = meta("sops:\n  mac: ENC[x]\n  encrypted_regex: ^(data|stringData)$\n");
+        let m = m.expect("metadata");
+        assert!(!m.plain_by_design(&["data", "password"]));
+        assert!(m.plain_by_design(&["metadata", "name"]));
+
+        let m = meta("sops:\n  version: 3.9.0\n  unencrypted_regex: ^user$\n").expect("m");
+        assert!(m.plain_by_design(&["stringData", "user"]));
+        assert!(!m.plain_by_design(&["stringData", "password"]));
+
+        let m = meta("sops:\n  version: 3.9.0\n  encrypted_suffix: _enc\n").expect("m");
+        assert!(m.plain_by_design(&["stringData", "user"]));
+        assert!(!m.plain_by_design(&["stringData", "password_enc"]));
+
+        let m = meta("sops:\n  lastmodified: '2024-01-01T00:00:00Z'\n").expect("m");
+        assert!(m.plain_by_design(&["stringData", "host_unencrypted"]));
+        assert!(!m.plain_by_design(&["stringData", "password"]));
+
+        let m = meta("sops:\n  mac: x\n  encrypted_regex: '(unclosed'\n").expect("m");
+        assert!(!m.plain_by_design(&["metadata"]));
+    }
+
+    #[test]
+    fn encrypted_values() {
+        assert!(is_encrypted(
+            "ENC[AES256_GCM,data:abc=,iv:x,tag:y,type:str]"
+        ));
+        assert!(!is_encrypted("hunter2"));
+        assert!(!is_encrypted("ENC[unterminated"));
     }
 }

@@ -29,6 +29,15 @@ const MAX_FILE: usize = 100 * 1024 * 1024;
 /// Macro expansion depth (a macro may name another).
 const MAX_DEPTH: usize = 16;
 
+/// Whether a `filter` attribute value is git-crypt's: `git-crypt` for the default key, or
+/// `git-crypt-<keyname>` for a named key (`git-crypt init -k <keyname>`).
+pub fn is_git_crypt_filter(value: &[u8]) -> bool {
+    value == b"git-crypt"
+        || value
+            .strip_prefix(b"git-crypt-")
+            .is_some_and(|name| !name.is_empty())
+}
+
 /// The state a line gives `filter`: routed through git-crypt, or anything else (another
 /// filter, unset, unspecified).
 type GitCrypt = bool;
@@ -226,7 +235,7 @@ impl Macros {
             let t = t.as_ref();
             match t {
                 b"filter" | b"-filter" | b"!filter" => Some(false),
-                _ if t.starts_with(b"filter=") => Some(t == b"filter=git-crypt"),
+                _ if t.starts_with(b"filter=") => Some(is_git_crypt_filter(&t[b"filter=".len()..])),
                 // A macro expands only when set (`name`, not `-name` / `!name` / `name=v`).
                 _ => self
                     .defs

@@ -221,7 +221,8 @@ impl Repo {
                         "filter",
                         git2::AttrCheckFlags::INDEX_ONLY,
                     );
-                    e.expects_git_crypt = matches!(filter, Ok(Some(b"git-crypt")));
+                    e.expects_git_crypt =
+                        matches!(filter, Ok(Some(v)) if super::attributes::is_git_crypt_filter(v));
                 }
             }
         }

@@ -1412,6 +1412,8 @@ fn git_crypt_attributes_match_git_check_attr() {
          mid/*/y.yaml filter=git-crypt\n\
          *.{a,b} filter=git-crypt\n\
          [ab].sec filter=git-crypt\n\
+         named/*.yaml filter=git-crypt-prod diff=git-crypt-prod\n\
+         near/*.yaml filter=git-crypt-\n\
          last.key -filter\n",
     );
     write(
@@ -1447,6 +1449,8 @@ fn git_crypt_attributes_match_git_check_attr() {
         "sub/plain.yaml",
         "sub/x.ign",
         "sub/d/s.yaml",
+        "named/s.yaml",
+        "near/s.yaml",
         "other.yaml",
     ];
     for p in paths {
@@ -1463,7 +1467,7 @@ fn git_crypt_attributes_match_git_check_attr() {
         .map(|f| {
             (
                 String::from_utf8_lossy(f[0]).into_owned(),
-                f[2] == b"git-crypt",
+                super::attributes::is_git_crypt_filter(f[2]),
             )
         })
         .collect();
