@@ -123,20 +123,46 @@ fn gg104_nearest_config_relative_paths_and_first_rule() {
     repo.stage("clusters/prod/secrets/a.yaml", secret);
     // `^secrets/` does not match `other/secrets/`; the second rule wins, encrypting nothing.
     repo.stage("clusters/prod/other/secrets/b.yaml", secret);
-    // Under the root config: the catch-all rule covers it.
-    repo.stage("apps/c.yaml", "a: 1\n");
+    // Under the root config: the catch-all rule covers it (a secret by its name).
+    repo.stage("apps/c-secrets.yaml", "a: 1\n");
     // `.sops.yml` is ignored, as sops ignores it.
     repo.stage(
         "legacy/.sops.yml",
         "creation_rules:\n  - path_regex: nothing\n",
     );
-    repo.stage("legacy/d.yaml", "b: 2\n");
+    repo.stage("legacy/d.secret.yaml", "b: 2\n");
     assert_eq!(
         check(&repo, "GG104"),
         vec![
-            f("GG104", "apps/c.yaml", 1),
+            f("GG104", "apps/c-secrets.yaml", 1),
             f("GG104", "clusters/prod/secrets/a.yaml", 6),
-            f("GG104", "legacy/d.yaml", 1),
+            f("GG104", "legacy/d.secret.yaml", 1),
+        ]
+    );
+}
+
+#[test]
+fn gg104_catch_all_rules_only_count_secret_files() {
+    let repo = TestRepo::new();
+    repo.stage(".sops.yaml", "creation_rules:\n  - age: age1example\n");
+    repo.stage("README.md", "# docs\n");
+    repo.stage("charts/app/values.yaml", "replicas: 2\n");
+    repo.stage(
+        "apps/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+    );
+    repo.stage(
+        "apps/db.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n",
+    );
+    repo.stage("apps/app.env", "TOKEN=abc\n");
+    repo.stage("apps/creds.json", "{\"user\": \"u\"}\n");
+    assert_eq!(
+        check(&repo, "GG104"),
+        vec![
+            f("GG104", "apps/app.env", 1),
+            f("GG104", "apps/creds.json", 1),
+            f("GG104", "apps/db.yaml", 1),
         ]
     );
 }

@@ -30,7 +30,10 @@ INI (`.ini`); anything else is sops' binary format (JSON with `data` and `sops`)
   every manifest of a cluster, and the ConfigMaps and Deployments there are not meant to be
   encrypted. Other YAML/JSON (values files, configuration) counts whole. A covered file with
   nothing to encrypt is not reported. Rules that select by comments
-  (`encrypted_comment_regex`) are not checked.
+  (`encrypted_comment_regex`) are not checked. A catch-all rule (no `path_regex`, or one
+  that matches any path, such as `.*`) only chooses the keys for whatever one encrypts: under
+  it, only Kubernetes manifests (their Secrets) and files whose name says secret (`secret`,
+  `cred`, `password`, `token`, `.enc.`, `.sops.`, `.env`, `.key`, `.pem`, …) count.
 - **Partly plain**: an encrypted file (with or without a `.sops.yaml`) where a value that the
   file's own metadata says is encrypted is not an `ENC[AES256_GCM,…]` value — a value added or
   edited by hand after encryption. Each such value is reported, except in a core `Secret`,
@@ -265,6 +268,15 @@ pub fn analyze(path: &str, text: &str, docs: &[Document], repo: &dyn RepoView) -
     if matches!(selector, Selector::Comments) {
         return out;
     }
+    // A catch-all rule only chooses keys for whatever one encrypts: it says nothing about
+    // which files must be encrypted, so only files that are secrets by nature count.
+    let manifest = docs
+        .iter()
+        .filter_map(|d| d.root.as_ref())
+        .any(|r| secret_spans(r).is_some());
+    if is_catch_all(rule) && !manifest && !secret_like_name(path) {
+        return out;
+    }
     let values: Vec<(String, Range<usize>)> = match store {
         Store::Yaml | Store::Json => {
             if docs.iter().any(|d| d.root.is_none() && d.error.is_some()) {
@@ -338,6 +350,41 @@ pub fn analyze(path: &str, text: &str, docs: &[Document], repo: &dyn RepoView) -
     });
     out.mask.extend(values.into_iter().map(|(_, s)| s));
     out
+}
+
+/// Paths that only a rule meant for every file matches.
+const CATCH_ALL_PROBES: &[&str] = &["README.md", "deploy/app.yaml", "config.json", "Makefile"];
+
+/// A rule without `path_regex`, or whose `path_regex` matches any file (`.*`).
+fn is_catch_all(rule: &sops::CreationRule) -> bool {
+    rule.path_regex
+        .as_ref()
+        .is_none_or(|r| CATCH_ALL_PROBES.iter().all(|p| r.is_match(p)))
+}
+
+/// A file name that says secret: `secret`, `cred`, `password`, `token` in it, sops'
+/// `.enc.` / `.sops.` naming, or a key / env file extension.
+fn secret_like_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    [
+        "secret", "cred", "password", "passwd", "token", ".enc.", ".sops.",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
+        || [
+            ".env",
+            ".key",
+            ".pem",
+            ".p12",
+            ".pfx",
+            ".jks",
+            ".keystore",
+            ".asc",
+            ".gpg",
+        ]
+        .iter()
+        .any(|e| name.ends_with(e))
+        || name.starts_with(".env")
 }
 
 /// For a Kubernetes document, the spans of its `Secret` objects (the root, or the items of a
