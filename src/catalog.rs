@@ -107,6 +107,21 @@ pub const PLAINTEXT_GIT_CRYPT: RuleInfo = rule(
     "plaintext-git-crypt",
     "a file marked filter=git-crypt is staged as plaintext",
 );
+pub const PLAINTEXT_SOPS: RuleInfo = rule(
+    "GG104",
+    "plaintext-sops",
+    "a file .sops.yaml says to encrypt is staged in plain text (or partly)",
+);
+pub const PRIVATE_KEY: RuleInfo = rule(
+    "GG105",
+    "private-key",
+    "a PEM, OpenSSH or PGP private key block (also base64-encoded)",
+);
+pub const CREDENTIAL_IN_VALUES: RuleInfo = rule(
+    "GG106",
+    "credential-in-values",
+    "a plain-text credential in Helm/helmfile values, a HelmRelease, an Application or a generator env file",
+);
 pub const LATEST_TAG: RuleInfo = rule(
     "GG201",
     "latest-tag",
@@ -157,6 +172,9 @@ pub const ALL: &[&RuleInfo] = &[
     &RAW_SECRET,
     &SECRET_GENERATOR_LITERAL,
     &PLAINTEXT_GIT_CRYPT,
+    &PLAINTEXT_SOPS,
+    &PRIVATE_KEY,
+    &CREDENTIAL_IN_VALUES,
     &LATEST_TAG,
     &UNTAGGED_IMAGE,
     &SNAPSHOT_VERSION,

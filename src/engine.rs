@@ -323,7 +323,9 @@ fn scan_file_with(
     }
     findings.sort_by(|a, b| (a.span.start, a.code).cmp(&(b.span.start, b.code)));
     if !findings.is_empty() {
-        result.display = Some(Masked::new(text, &rules::sensitive_spans(text, &docs)));
+        let mut spans = rules::sensitive_spans(text, &docs);
+        spans.extend(rules::found_value_spans(path, text, &docs, ctx));
+        result.display = Some(Masked::new(text, &spans));
     }
     result.findings = findings;
     if leak_docs {

@@ -36,7 +36,83 @@ const MARKERS: &[&str] = &[
     "MRKpartialL19",
     "MRKsingleM20",
     "MRKfileN21",
+    "MRKsopsO22",
+    "MRKsopsencP23",
+    "MRKsopsenvQ24",
+    "MRKpemR25",
+    "MRKb64pemS26",
+    "MRKjsonpemT27",
+    "MRKvaluesU28",
+    "MRKenvpairV29",
+    "MRKargoW30",
+    "MRKargoqX31",
+    "MRKgenenvY32",
+    "MRKsecretpemZ33",
 ];
+
+/// A private key block whose body holds `marker` (and enough other base64 to be key
+/// material).
+fn key_with(label: &str, marker: &str) -> String {
+    let filler = "Q2hhbmdlZCBrZXkgbWF0ZXJpYWwgZm9yIHRlc3RzIG9ubHkgMDEyMzQ1Njc4OSsv";
+    format!(
+        "-----BEGIN {label}-----\n{filler}\n{marker}{filler}\n{filler}\n-----END {label}-----\n"
+    )
+}
+
+/// Files for GG104-GG106 (issue 14): values found by those rules, with a marker each.
+fn hidden_secrets() -> Vec<(&'static str, String)> {
+    let meta = "sops:\n  mac: ENC[AES256_GCM,data:m,type:str]\n  lastmodified: \"2026-01-01T00:00:00Z\"\n  encrypted_regex: ^(data|stringData)$\n  version: 3.9.4\n";
+    vec![
+        (
+            ".sops.yaml",
+            "creation_rules:\n  - path_regex: ^sops/.*\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: age1example\n  - path_regex: ^sops/\n    age: age1example\n".to_string(),
+        ),
+        (
+            "sops/creds.json",
+            "{\"db\": {\"host\": \"db\", \"token\": \"MRKsopsO22\"}}\n".to_string(),
+        ),
+        (
+            "sops/enc.yaml",
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: e\ndata:\n  a: ENC[AES256_GCM,data:x,type:str]\n  added: MRKsopsencP23\n{meta}"),
+        ),
+        ("sops/app.env", "TOKEN=MRKsopsenvQ24\n".to_string()),
+        ("keys/id.pem", key_with("RSA PRIVATE KEY", "MRKpemR25")),
+        (
+            "apps/keycm.yaml",
+            format!(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: k\ndata:\n  key: {}\n",
+                b64(&key_with("PRIVATE KEY", "MRKb64pemS26"))
+            ),
+        ),
+        (
+            "apps/key.json",
+            format!(
+                "{{\"key\": \"{}\"}}\n",
+                key_with("EC PRIVATE KEY", "MRKjsonpemT27").replace('\n', "\\n")
+            ),
+        ),
+        (
+            "charts/app/Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 1.0.0\n".to_string(),
+        ),
+        (
+            "charts/app/values.yaml",
+            "image: nginx\ndb:\n  password: MRKvaluesU28\nenv:\n- name: DB_PASSWORD\n  value: MRKenvpairV29\nsidecar:\n  image: busybox\n".to_string(),
+        ),
+        (
+            "argo/app.yaml",
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: a\nspec:\n  source:\n    helm:\n      values: |\n        image: nginx\n        adminPassword: MRKargoW30\n  sources:\n  - helm:\n      values: \"adminPassword: MRKargoqX31\\nimage: busybox\\n\"\n".to_string(),
+        ),
+        ("apps/db.env", "DB_PASSWORD=MRKgenenvY32\n".to_string()),
+        (
+            "apps/tls.yaml",
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata: {{name: tls, namespace: apps}}\ntype: kubernetes.io/tls\ndata:\n  tls.key: {}\n",
+                b64(&key_with("RSA PRIVATE KEY", "MRKsecretpemZ33"))
+            ),
+        ),
+    ]
+}
 
 /// The forms a marker could leak in: itself, its base64 (whole and without padding), and
 /// its base64 as it would appear at any alignment inside a longer value.
@@ -85,7 +161,7 @@ fn corpus(repo: &TestRepo) {
         ),
         (
             "apps/kustomization.yaml",
-            "secretGenerator:\n- name: gen\n  literals:\n  - K=MRKgenG12\n  - \"P=MRKgenG13\"\n".to_string(),
+            "secretGenerator:\n- name: gen\n  literals:\n  - K=MRKgenG12\n  - \"P=MRKgenG13\"\n  envs:\n  - db.env\n".to_string(),
         ),
         (
             "apps/broken.yaml",
@@ -112,7 +188,7 @@ fn corpus(repo: &TestRepo) {
             "apiVersion: v1\nkind: Secret\nmetadata: {name: file, namespace: apps}\nstringData:\n  config.env: \"A=MRKfileN21\\nB=2\\n\"\n".to_string(),
         ),
     ];
-    for (path, text) in &files {
+    for (path, text) in files.iter().chain(hidden_secrets().iter()) {
         repo.stage(path, text);
     }
     // Unstaged work on a staged Secret: --fix must refuse it.
@@ -269,6 +345,9 @@ fn no_marker_reaches_any_output_or_file() {
         );
         assert_eq!(out.status.code(), Some(2));
         checker.run(&repo, &["check", "--format", &format, "--config", "apps"]);
+        // Only the image rules: their code frames still mask what GG104-GG106 find.
+        let out = checker.run(&repo, &["check", "--format", &format, "--select", "GG202"]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
     }
 
     // --fix into an unwritable values folder (a file): nothing changes, nothing leaks.

@@ -3,11 +3,13 @@
 //! Unknown keys and bad values are errors that name the file, line and column. Each rule
 //! family owns its section in a file of its own (`images.rs`, `layout.rs`, `fix.rs`).
 
+mod credentials;
 mod fix;
 pub mod fix_defaults;
 mod images;
 pub mod layout;
 
+pub use credentials::{CredentialsConfig, normalize as normalize_key};
 pub use fix::{
     BACKEND_TYPES, BackendConfig, FixConfig, FixFormat, Naming, SecretStoreRef,
     is_dns1123_subdomain,
@@ -43,6 +45,8 @@ pub struct ConfigFile {
     pub layout: LayoutConfig,
     #[serde(default)]
     pub fix: FixConfig,
+    #[serde(default)]
+    pub credentials: CredentialsConfig,
 }
 
 /// A byte count written as a number or with a unit suffix.
@@ -105,6 +109,7 @@ pub struct Settings {
     pub images: ImagesConfig,
     pub layout: LayoutConfig,
     pub fix: FixConfig,
+    pub credentials: CredentialsConfig,
     /// Where the configuration came from, if anywhere.
     pub source: Option<PathBuf>,
 }
@@ -189,6 +194,7 @@ impl Settings {
         file.images.validate()?;
         file.layout.validate()?;
         file.fix.validate()?;
+        file.credentials.validate()?;
         Ok(Settings {
             levels,
             exclude,
@@ -196,6 +202,7 @@ impl Settings {
             images: file.images,
             layout: file.layout,
             fix: file.fix,
+            credentials: file.credentials,
             source: path.map(Path::to_path_buf),
         })
     }
@@ -249,6 +256,14 @@ pub fn default_file_text(detected: &Detected) -> String {
          # images:\n\
          #   mutable-tags: [latest, edge, nightly, main, master, develop, canary, unstable]\n\
          #   allow: [\"registry.local/*\", \"*/pause\"]\n",
+    );
+    out.push_str(
+        "\n# GG106: key names that hold a credential (globs over the name lower-cased without\n\
+         # `-`, `_`, `.`; `keys` replaces the default list, `ignore-keys` adds to the built-in one).\n\
+         # credentials:\n\
+         #   keys: [\"*password\", \"*passwd\", \"*passphrase\", \"*secret\", \"*token\", \"*apikey\",\n\
+         #          \"*accesskey\", \"*secretkey\", \"*privatekey\", \"*credential\", \"*credentials\"]\n\
+         #   ignore-keys: []\n",
     );
     out.push_str(&layout::init_text(detected.layout));
     out

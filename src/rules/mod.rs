@@ -7,6 +7,9 @@
 
 pub mod charts;
 pub mod containers;
+pub mod credential_in_values;
+pub mod dotenv;
+mod found_values;
 pub mod image_ref;
 pub mod internal;
 mod latest_tag;
@@ -15,17 +18,21 @@ mod non_canonical_name;
 mod off_layout;
 pub mod pins;
 pub mod plaintext_git_crypt;
+pub mod plaintext_sops;
+pub mod private_key;
 mod raw_secret;
 mod scope_mismatch;
 mod secret_generator_literal;
 pub mod secret_refs;
 mod snapshot_version;
 pub mod sops;
+pub mod sops_config;
 mod unpinned_chart;
 mod untagged_image;
 pub mod version_stream;
 pub mod versions;
 
+pub use found_values::found_value_spans;
 pub use raw_secret::{LAST_APPLIED, RawSecretInfo, allowed_secrets, sensitive_spans};
 
 use crate::catalog::{self, RuleInfo, Severity};
@@ -115,6 +122,9 @@ pub const RULES: &[&dyn Rule] = &[
     &raw_secret::RawSecret,
     &secret_generator_literal::SecretGeneratorLiteral,
     &plaintext_git_crypt::PlaintextGitCrypt,
+    &plaintext_sops::PlaintextSops,
+    &private_key::PrivateKey,
+    &credential_in_values::CredentialInValues,
     &latest_tag::LatestTag,
     &untagged_image::UntaggedImage,
     &snapshot_version::SnapshotVersion,

@@ -122,7 +122,10 @@ impl Rule for RawSecret {
                 if secret.excluded || !secret.holds_values() {
                     continue;
                 }
-                out.push(finding(self, file.path, obj, &secret));
+                out.push(super::private_key::note_private_key(
+                    finding(self, file.path, obj, &secret),
+                    file.text,
+                ));
             }
         }
     }
