@@ -6,7 +6,8 @@ mod common;
 
 use gitops_guard::rules::plaintext_sops::analyze;
 use gitops_guard::rules::sops_config::SopsConfig;
-use gitops_guard::rules::{RepoView, sops_config as sops};
+use gitops_guard::rules::sops_config as sops;
+use gitops_guard::source::RepoView;
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 
