@@ -3,13 +3,15 @@
 //! The pipeline: `source` reads exactly what the commit will contain, `manifest` parses it
 //! into documents with byte spans, `rules` turn documents into findings, `engine` runs the
 //! rules (and suppressions) over every file, `report` renders findings, `fix` rewrites files.
-//! `hook` puts all of it where commits happen (git hooks, the server's pre-receive).
+//! `hook` puts all of it where commits happen (git hooks, the server's pre-receive);
+//! `inventory` reports what runs where (`gitops-guard report`).
 
 pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod hook;
+pub mod inventory;
 pub mod layout;
 pub mod manifest;
 pub mod masked;

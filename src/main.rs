@@ -42,6 +42,9 @@ enum Command {
     Uninstall(hook::UninstallArgs),
     /// Server side: check a push (git's pre-receive hook input on stdin); exit 1 refuses it.
     PreReceive(hook::PreReceiveArgs),
+    /// Report what runs where at which version (index, commit or folder), or what a range
+    /// of commits changes in the cluster (`--range BASE..HEAD`).
+    Report(gitops_guard::inventory::cli::ReportArgs),
     /// Write a commented default .gitops-guard.yaml at the repository root.
     Init {
         /// Overwrite an existing file.
@@ -121,6 +124,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Report(args) => gitops_guard::inventory::cli::run(&args),
         Command::Install(args) => {
             hook::install_command(&args, &mut std::io::stdout(), &mut std::io::stderr())
         }
