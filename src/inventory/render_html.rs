@@ -45,6 +45,8 @@ td.num,th.num{text-align:right}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
 details summary{cursor:pointer;margin:.5em 0}
 tr[hidden]{display:none}
+.sortbar{display:none;gap:8px;align-items:center;margin:0 0 8px;font-size:.9em}
+.sortbar select{font:inherit;padding:4px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 @media (max-width:700px){
  main{padding:10px}
  table,thead,tbody,tr,td{display:block;width:100%}
@@ -55,8 +57,6 @@ tr[hidden]{display:none}
  td.num{text-align:left}
  .sortbar{display:flex}
 }
-.sortbar{display:none;gap:8px;align-items:center;margin:0 0 8px;font-size:.9em}
-.sortbar select{font:inherit;padding:4px;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:var(--fg)}
 "#;
 
 const SCRIPT: &str = r#"
@@ -160,6 +160,8 @@ const SCRIPT: &str = r#"
   // check the results, then say so on the root element.
   if (location.hash === '#selftest') {
     var problems = [];
+    var td = document.querySelector('table.data td');
+    root.setAttribute('data-layout', td && getComputedStyle(td).display === 'flex' ? 'cards' : 'table');
     tables.forEach(function (t) {
       var cols = t.tHead.rows[0].cells.length;
       for (var col = 0; col < cols; col++) {
