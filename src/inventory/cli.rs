@@ -197,7 +197,7 @@ fn run_range(args: &ReportArgs, range: &str) -> Result<u8> {
     let repo = Repo::open()?;
     let root = repo.workdir().map(Path::to_path_buf);
     let settings = settings(args, root.as_deref())?;
-    let read = read::range(&repo, range, &settings)?;
+    let read = read::range(&repo, range, &settings, args.serial)?;
     let side = |s: &read::Side, rev: &str| {
         build::build(Input {
             source: SourceInfo::Commit {

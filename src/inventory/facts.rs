@@ -146,8 +146,6 @@ pub struct FileFacts {
     /// helmfile `repositories`: name → URL.
     pub repositories: Vec<(String, String)>,
     pub kustomization: Option<Kustomization>,
-    /// `jx-requirements.yml`: `spec.cluster.clusterName`.
-    pub cluster_name: Option<String>,
 }
 
 /// The rule code of a pin problem.
@@ -274,9 +272,6 @@ pub fn extract(path: &str, text_: &str, docs: &[Document], ctx: &Ctx, opts: Opti
         let has_kind = root.get("kind").is_some();
         if !has_kind && (helmfile || root.get("releases").and_then(Node::as_seq).is_some()) {
             helmfile_doc(root, &chart_found, &line, &mut facts);
-        }
-        if path == "jx-requirements.yml" || path.ends_with("/jx-requirements.yml") {
-            facts.cluster_name = text_at(root, &["spec", "cluster", "clusterName"]);
         }
         let api = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
         let kustomize_kind = matches!(

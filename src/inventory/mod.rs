@@ -154,8 +154,8 @@ pub struct Image {
     pub repository: Option<String>,
     pub tag: Option<String>,
     pub digest: Option<String>,
-    /// A digest, or an immutable-looking tag; `null` when the reference is not known in git
-    /// (a template expression or variable).
+    /// A digest, or an immutable-looking tag; `null` when the reference is unresolved: not
+    /// known in git (a template expression, a variable) or not an image reference.
     pub pinned: Option<bool>,
     /// The GG2xx rule that reports it (`GG201` mutable tag, `GG202` untagged, `GG203`
     /// SNAPSHOT); `null` when pinned, unknown or allowed by `images.allow`.

@@ -257,7 +257,7 @@ fn yaml_paths(view: &TreeView) -> Vec<&str> {
 }
 
 /// Reads a range (`BASE..HEAD`).
-pub fn range(repo: &Repo, spec: &str, settings: &Settings) -> Result<RangeRead> {
+pub fn range(repo: &Repo, spec: &str, settings: &Settings, serial: bool) -> Result<RangeRead> {
     if spec.contains("...") {
         bail!("`{spec}`: symmetric differences (`A...B`) are not supported; use `BASE..HEAD`");
     }
@@ -339,15 +339,14 @@ pub fn range(repo: &Repo, spec: &str, settings: &Settings) -> Result<RangeRead> 
 
     let mut read = read_sides(
         &include,
-        base_view,
-        head_view,
-        &base_commit,
-        &head_commit,
+        (base_view, &base_commit),
+        (head_view, &head_commit),
         settings,
+        serial,
     );
     // A namespace only one side's files show may still be shown by files that did not
     // change: bring those in (they are the same on both sides) and read again.
-    let extra = unsettled_namespaces(&read, &include);
+    let extra = unsettled_namespaces(&read);
     if !extra.is_empty() {
         let unchanged: Vec<&str> = yaml_paths(&read.head.view)
             .into_iter()
@@ -362,11 +361,10 @@ pub fn range(repo: &Repo, spec: &str, settings: &Settings) -> Result<RangeRead> 
             include.extend(more);
             read = read_sides(
                 &include,
-                read.base.view,
-                read.head.view,
-                &base_commit,
-                &head_commit,
+                (read.base.view, &base_commit),
+                (read.head.view, &head_commit),
                 settings,
+                serial,
             );
         }
     }
@@ -386,11 +384,10 @@ struct Sides {
 
 fn read_sides(
     include: &BTreeSet<String>,
-    base_view: TreeView,
-    head_view: TreeView,
-    base_commit: &str,
-    head_commit: &str,
+    (base_view, base_commit): (TreeView, &str),
+    (head_view, head_commit): (TreeView, &str),
     settings: &Settings,
+    serial: bool,
 ) -> Sides {
     let opts = Options { digests: true };
     let side = |view: TreeView, commit: &str| {
@@ -404,7 +401,7 @@ fn read_sides(
             all_paths: view.paths().to_vec(),
             ..ScanSet::default()
         };
-        let scanned = scan(set, settings, &view, false, opts);
+        let scanned = scan(set, settings, &view, serial, opts);
         Side {
             commit: commit.to_string(),
             scanned,
@@ -418,7 +415,7 @@ fn read_sides(
 }
 
 /// Namespaces the files read show on one side only, that the tree's paths do not settle.
-fn unsettled_namespaces(read: &Sides, include: &BTreeSet<String>) -> Vec<String> {
+fn unsettled_namespaces(read: &Sides) -> Vec<String> {
     let names = |side: &Side| -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         for f in &side.scanned.facts {
@@ -438,7 +435,6 @@ fn unsettled_namespaces(read: &Sides, include: &BTreeSet<String>) -> Vec<String>
     let (b, h) = (names(&read.base), names(&read.head));
     let by_paths = |view: &TreeView| super::build::jx3_path_namespaces(view.paths());
     let (pb, ph) = (by_paths(&read.base.view), by_paths(&read.head.view));
-    let _ = include;
     b.symmetric_difference(&h)
         .filter(|ns| !(pb.contains(*ns) && ph.contains(*ns)))
         .cloned()

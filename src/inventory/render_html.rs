@@ -292,7 +292,7 @@ fn image_pin(i: &Image) -> (String, Option<String>) {
         (Some(true), _) => (badge("ok", "pinned"), Some("1 pinned".into())),
         (Some(false), Some(code)) => (badge("bad", code), Some(format!("0 {code}"))),
         (Some(false), None) => (badge("warn", "allowed"), Some("0 allowed".into())),
-        (None, _) => (badge("mute", "templated"), Some("2 templated".into())),
+        (None, _) => (badge("mute", "unresolved"), Some("2 unresolved".into())),
     }
 }
 

@@ -42,7 +42,7 @@ fn image_pin(i: &Image) -> String {
         (Some(true), _) => "✅".into(),
         (Some(false), Some(code)) => format!("❌ {code}"),
         (Some(false), None) => "⚠️ allowed".into(),
-        (None, _) => "➖ templated".into(),
+        (None, _) => "➖ unresolved".into(),
     }
 }
 
