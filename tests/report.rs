@@ -867,3 +867,35 @@ fn range_namespaces_of_unchanged_files_are_not_added() {
     );
     assert_eq!(c["resources"]["added"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn range_with_three_dots_compares_with_the_merge_base() {
+    // main moves on after the branch point; `main...feature` shows the feature's change only
+    // (what a pull request of feature into main changes), `main..feature` both trees' diff.
+    let repo = TestRepo::new();
+    let cm = |name: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {name}, namespace: apps}}\n")
+    };
+    repo.stage("apps/a.yaml", cm("a"));
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.stage("apps/f.yaml", cm("f"));
+    repo.commit("feature");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.stage("apps/m.yaml", cm("m"));
+    repo.commit("main moves on");
+    let three = range(&repo, "main...feature");
+    assert_eq!(three["range"], "main...feature");
+    assert_eq!(
+        ids(&three["resources"]["added"]),
+        [("apps".into(), "ConfigMap".into(), "f".into())]
+    );
+    assert_eq!(three["resources"]["removed"], json!([]));
+    let base = String::from_utf8(repo.git(&["rev-parse", "main~1"]).stdout).unwrap();
+    assert_eq!(three["base"]["commit"], base.trim());
+    let two = range(&repo, "main..feature");
+    assert_eq!(
+        ids(&two["resources"]["removed"]),
+        [("apps".into(), "ConfigMap".into(), "m".into())]
+    );
+}

@@ -32,7 +32,8 @@ pub struct ReportArgs {
     /// Report on the files of a folder on disk instead of git.
     #[arg(long, value_name = "DIR", conflicts_with = "range")]
     pub no_git: Option<PathBuf>,
-    /// What a change does to the cluster: compares the inventories of two commits.
+    /// What a change does to the cluster: compares the inventories of two commits
+    /// (`BASE...HEAD`: of HEAD and its merge base with BASE, as a pull request shows).
     #[arg(long, value_name = "BASE..HEAD")]
     pub range: Option<String>,
     /// Output format (on stdout).
@@ -213,16 +214,21 @@ fn run_range(args: &ReportArgs, range: &str) -> Result<u8> {
     let base = side(&read.base, &read.base_rev);
     let head = side(&read.head, &read.head_rev);
     let changes = diff::diff(
-        &base,
-        &head,
-        Rev {
-            rev: read.base_rev.clone(),
-            commit: read.base.commit.clone(),
-        },
-        Rev {
-            rev: read.head_rev.clone(),
-            commit: read.head.commit.clone(),
-        },
+        range,
+        (
+            &base,
+            Rev {
+                rev: read.base_rev.clone(),
+                commit: read.base.commit.clone(),
+            },
+        ),
+        (
+            &head,
+            Rev {
+                rev: read.head_rev.clone(),
+                commit: read.head.commit.clone(),
+            },
+        ),
         read.changed.clone(),
     );
     let links = Links {

@@ -161,6 +161,9 @@ pub struct ChangeSummary {
 /// What a change does to the cluster.
 #[derive(Debug, Clone, Serialize)]
 pub struct Changes {
+    /// The range as given (`main..HEAD`, `origin/main...HEAD`).
+    pub range: String,
+    /// For `BASE...HEAD`, the merge base of the two.
     pub base: Rev,
     pub head: Rev,
     pub summary: ChangeSummary,
@@ -226,13 +229,13 @@ fn pair<'a, T, K: Ord + Clone>(
 
 /// Compares the inventories of the base and the head.
 pub fn diff(
-    base: &Inventory,
-    head: &Inventory,
-    base_rev: Rev,
-    head_rev: Rev,
+    range: &str,
+    (base, base_rev): (&Inventory, Rev),
+    (head, head_rev): (&Inventory, Rev),
     files_changed: Vec<String>,
 ) -> Changes {
     let mut c = Changes {
+        range: range.to_string(),
         base: base_rev,
         head: head_rev,
         summary: ChangeSummary::default(),

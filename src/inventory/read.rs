@@ -3,7 +3,7 @@
 //! and running the engine over it with an observer that turns each scanned file into
 //! [`FileFacts`] from the documents the engine parsed.
 
-use super::facts::{self, FileFacts, Options};
+use super::facts::{self, Detail, FileFacts, Options};
 use crate::config::Settings;
 use crate::engine::{self, Outcome};
 use crate::manifest::Document;
@@ -256,13 +256,16 @@ fn yaml_paths(view: &TreeView) -> Vec<&str> {
         .collect()
 }
 
-/// Reads a range (`BASE..HEAD`).
+/// Reads a range: `BASE..HEAD` compares the two commits' trees; `BASE...HEAD` compares HEAD
+/// with the merge base of the two (what a pull request of HEAD into BASE changes, as git
+/// hosts show it).
 pub fn range(repo: &Repo, spec: &str, settings: &Settings, serial: bool) -> Result<RangeRead> {
-    if spec.contains("...") {
-        bail!("`{spec}`: symmetric differences (`A...B`) are not supported; use `BASE..HEAD`");
-    }
-    let Some((base_rev, head_rev)) = spec.split_once("..") else {
-        bail!("`{spec}`: expected a range of the form `BASE..HEAD`");
+    let (base_rev, head_rev, merge_base) = match spec.split_once("...") {
+        Some((b, h)) => (b, h, true),
+        None => match spec.split_once("..") {
+            Some((b, h)) => (b, h, false),
+            None => bail!("`{spec}`: expected a range of the form `BASE..HEAD` or `BASE...HEAD`"),
+        },
     };
     let head_rev = if head_rev.is_empty() {
         "HEAD"
@@ -275,8 +278,16 @@ pub fn range(repo: &Repo, spec: &str, settings: &Settings, serial: bool) -> Resu
     let limits = Limits {
         max_file_size: settings.max_file_size,
     };
-    let base_commit = resolve_commit(repo, base_rev)?;
     let head_commit = resolve_commit(repo, head_rev)?;
+    let mut base_commit = resolve_commit(repo, base_rev)?;
+    if merge_base {
+        let id = |s: &str| git2::Oid::from_str(s).with_context(|| format!("bad commit id {s}"));
+        base_commit = repo
+            .git()
+            .merge_base(id(&base_commit)?, id(&head_commit)?)
+            .with_context(|| format!("`{base_rev}` and `{head_rev}` have no common ancestor"))?
+            .to_string();
+    }
     let base_view = commit_view(repo, &base_commit, &limits)?;
     let head_view = commit_view(repo, &head_commit, &limits)?;
 
@@ -424,10 +435,16 @@ fn unsettled_namespaces(read: &Sides) -> Vec<String> {
                 if o.kind == "Namespace" && o.api_version == "v1" {
                     out.insert(o.name.clone());
                 }
+                match &o.detail {
+                    Detail::FluxRelease(r) => out.extend(r.target_namespace.clone()),
+                    Detail::Argo { destination, .. } => out.extend(destination.clone()),
+                    _ => {}
+                }
             }
             out.extend(f.helmfile.iter().filter_map(|r| r.namespace.clone()));
             if let Some(k) = &f.kustomization {
                 out.extend(k.namespace.clone());
+                out.extend(k.charts.iter().filter_map(|c| c.namespace.clone()));
             }
         }
         out

@@ -489,9 +489,8 @@ pub fn changes(c: &Changes, links: &Links) -> String {
     let short = |s: &str| s.get(..12).unwrap_or(s).to_string();
     let _ = writeln!(
         o,
-        "## gitops-guard: what `{}..{}` changes in the cluster\n",
-        text::plain(&c.base.rev),
-        text::plain(&c.head.rev)
+        "## gitops-guard: what `{}` changes in the cluster\n",
+        text::plain(&c.range)
     );
     let _ = writeln!(
         o,
