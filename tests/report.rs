@@ -899,3 +899,89 @@ fn range_with_three_dots_compares_with_the_merge_base() {
         [("apps".into(), "ConfigMap".into(), "m".into())]
     );
 }
+
+#[test]
+fn hostile_input_never_breaks_a_report() {
+    let repo = TestRepo::new();
+    repo.stage("README.md", "base\n");
+    repo.commit("base");
+    let n = 100_000;
+    repo.stage("deep/flow-seq.yaml", "[".repeat(n));
+    repo.stage("deep/explicit-keys.yaml", format!("{}a\n", "? ".repeat(n)));
+    let mut quad = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: q, namespace: x}\nspec:\n  template:\n    spec:\n      containers: &c\n      - {name: a, image: 'nginx:latest'}\n",
+    );
+    for i in 0..200 {
+        quad.push_str(&format!("      k{i}: *c\n"));
+    }
+    repo.stage("bomb.yaml", quad);
+    repo.stage(
+        "bad-utf8.yaml",
+        b"kind: ConfigMap\nmetadata: {name: \xff\xfe}\n".as_slice(),
+    );
+    // Names and paths with Markdown, HTML and link syntax in them.
+    repo.stage(
+        "odd/a|b](x)<y>.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: \"a|b](javascript:x)<script>\"\n  namespace: \"n|s`\"\nspec: {template: {spec: {containers: [{name: \"<i onmouseover=x>\", image: \"nginx:1.0\"}]}}}\n",
+    );
+    repo.stage(
+        "odd/templated.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: '{{ .Values.name }}', namespace: t}\nspec: {template: {spec: {containers: [{name: c, image: '{{ .Values.image }}'}]}}}\n",
+    );
+    repo.stage(
+        "helmfile.yaml",
+        "releases:\n- {chart: '', name: x}\n- {chart: [a], name: y}\n- {chart: ./local, name: local}\n- chart: oci://ghcr.io/org/charts/app\n  version: 1.0.0\n",
+    );
+    repo.commit("hostile");
+    for args in [
+        &["--format", "markdown"][..],
+        &["--format", "json"],
+        &["--format", "html"],
+        &["--rev", "HEAD"],
+        &["--range", "HEAD~1..HEAD"],
+        &["--range", "HEAD~1..HEAD", "--format", "json"],
+    ] {
+        let out = repo.cmd().arg("report").args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !args.contains(&"json") {
+            assert!(!text.contains("x)<script>"), "{args:?}: unescaped");
+            assert!(!text.contains("<i onmouseover"), "{args:?}: unescaped");
+        }
+        if args[1] == "markdown" {
+            // The name is escaped, the path percent-encoded: the link stays one link.
+            assert!(
+                text.contains("a\\|b\\](javascript:x)&lt;script&gt;"),
+                "{text}"
+            );
+            assert!(
+                text.contains("(odd/a%7Cb%5D%28x%29%3Cy%3E.yaml#L1)"),
+                "{text}"
+            );
+        }
+    }
+    let j = report(&repo, &[]);
+    let names: Vec<_> = j["releases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                s(&r["name"]).unwrap(),
+                s(&r["repository"]),
+                s(&r["version"]),
+            )
+        })
+        .collect();
+    assert!(names.contains(&("local".into(), None, None)), "{names:?}");
+    assert!(
+        names.contains(&(
+            "app".into(),
+            Some("oci://ghcr.io/org/charts".into()),
+            Some("1.0.0".into())
+        )),
+        "{names:?}"
+    );
+}
