@@ -140,15 +140,22 @@ impl Placer {
 /// What a jx3 `config-root` path says: (namespace, release folder, cluster-scoped folder).
 pub fn jx3_place(path: &str) -> Option<(&str, Option<&str>, bool)> {
     let rest = path.strip_prefix("config-root/")?;
-    let parts: Vec<&str> = rest.split('/').collect();
-    match parts.as_slice() {
-        ["namespaces", ns, folder, _, ..] => Some((ns, Some(folder), false)),
-        ["namespaces", ns, _] => Some((ns, None, false)),
-        ["cluster", "namespaces", _] => None,
-        ["cluster", "resources", ns, folder, _, ..] => Some((ns, Some(folder), true)),
-        ["customresourcedefinitions", ns, folder, _, ..] => Some((ns, Some(folder), true)),
-        // The pre-2021 layout.
-        ["cluster", ns, folder, _, ..] => Some((ns, Some(folder), true)),
+    // Asked for every path of the tree: no allocation.
+    let mut seg = [""; 5];
+    let mut n = 0;
+    for (i, s) in rest.splitn(5, '/').enumerate() {
+        seg[i] = s;
+        n = i + 1;
+    }
+    match (seg[0], seg[1], n) {
+        ("namespaces", ns, 4 | 5) => Some((ns, Some(seg[2]), false)),
+        ("namespaces", ns, 3) => Some((ns, None, false)),
+        ("cluster", "resources", 5) => Some((seg[2], Some(seg[3]), true)),
+        ("customresourcedefinitions", ns, 4 | 5) => Some((ns, Some(seg[2]), true)),
+        // The pre-2021 layout: `cluster/<ns>/<release>/`.
+        ("cluster", ns, 4 | 5) if ns != "resources" && ns != "namespaces" => {
+            Some((ns, Some(seg[2]), true))
+        }
         _ => None,
     }
 }
@@ -174,28 +181,30 @@ pub fn jx3_path_namespaces(paths: &[String]) -> BTreeSet<String> {
     out
 }
 
-/// The jx3 release folders of a tree: (namespace, folder) → the folder's path.
-fn jx3_folders(paths: &[String]) -> BTreeMap<(String, String), String> {
-    let mut out = BTreeMap::new();
+/// The jx3 release folders of a tree: (namespace, folder) → the folder's path (the
+/// namespaced one when there is one).
+pub fn jx3_folders(paths: &[String]) -> BTreeMap<(String, String), String> {
+    let mut out: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut last: Option<(&str, &str, bool)> = None;
     for p in paths {
-        if let Some((ns, Some(folder), cluster)) = jx3_place(p) {
-            let key = (ns.to_string(), folder.to_string());
-            let dir = if cluster {
-                None
-            } else {
-                Some(format!("config-root/namespaces/{ns}/{folder}"))
-            };
-            match (out.get(&key), dir) {
-                // A namespaced folder is the better link.
-                (_, Some(dir)) => {
-                    out.insert(key, dir);
-                }
-                (None, None) => {
-                    let prefix_len = p.len() - p.rsplit('/').next().unwrap_or("").len();
-                    out.insert(key, p[..prefix_len].trim_end_matches('/').to_string());
-                }
-                (Some(_), None) => {}
-            }
+        let Some((ns, Some(folder), cluster)) = jx3_place(p) else {
+            continue;
+        };
+        // Files of one folder come one after the other.
+        if last == Some((ns, folder, cluster)) {
+            continue;
+        }
+        last = Some((ns, folder, cluster));
+        let key = (ns.to_string(), folder.to_string());
+        if !cluster {
+            out.insert(key, format!("config-root/namespaces/{ns}/{folder}"));
+        } else if let std::collections::btree_map::Entry::Vacant(slot) = out.entry(key) {
+            let dir = p.rsplit_once('/').map_or(p.as_str(), |(d, _)| d);
+            // The folder itself, not a sub-folder of it (`templates/...`).
+            let end = dir
+                .find(&format!("/{ns}/{folder}"))
+                .map(|i| i + ns.len() + folder.len() + 2);
+            slot.insert(end.map_or(dir, |e| &dir[..e]).to_string());
         }
     }
     out
@@ -428,9 +437,14 @@ pub fn build(input: Input) -> Inventory {
         }
     }
 
-    let mut releases = releases(&facts, &placed, &placer, repo);
+    let folders = if jx3 {
+        jx3_folders(repo.paths())
+    } else {
+        BTreeMap::new()
+    };
+    let mut releases = releases(&facts, &placed, &placer, repo, &folders);
     if jx3 {
-        jx3_folder_releases(&mut releases, repo.paths(), &placer.cluster);
+        jx3_folder_releases(&mut releases, &folders, &placer.cluster);
     }
 
     // Findings, placed in the namespace of the object they are about.
@@ -638,15 +652,11 @@ fn releases(
     placed: &[Placed],
     placer: &Placer,
     repo: &dyn RepoView,
+    folders: &BTreeMap<(String, String), String>,
 ) -> Vec<Release> {
     let mut out = Vec::new();
     let stream = version_stream::present(repo);
     let mut stream_repos: Option<HashMap<String, String>> = None;
-    let folders = if placer.jx3 {
-        jx3_folders(repo.paths())
-    } else {
-        BTreeMap::new()
-    };
 
     // helmfile releases.
     for f in facts {
@@ -893,7 +903,11 @@ fn releases(
 }
 
 /// jx3 release folders that no helmfile release of the inventory accounts for.
-fn jx3_folder_releases(releases: &mut Vec<Release>, paths: &[String], cluster: &str) {
+fn jx3_folder_releases(
+    releases: &mut Vec<Release>,
+    folders: &BTreeMap<(String, String), String>,
+    cluster: &str,
+) {
     let claimed: BTreeSet<(String, String)> = releases
         .iter()
         .filter(|r| r.kind == ReleaseType::Helmfile)
@@ -902,10 +916,11 @@ fn jx3_folder_releases(releases: &mut Vec<Release>, paths: &[String], cluster: &
             Some((r.namespace.clone(), jx3_path_name(chart, &r.name)))
         })
         .collect();
-    for ((ns, folder), dir) in jx3_folders(paths) {
+    for ((ns, folder), dir) in folders {
         if claimed.contains(&(ns.clone(), folder.clone())) {
             continue;
         }
+        let (ns, folder, dir) = (ns.clone(), folder.clone(), dir.clone());
         releases.push(Release {
             environment: cluster.to_string(),
             namespace: ns,

@@ -231,29 +231,80 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
-/// Paths of `view` (among `within`) whose content satisfies `pred`.
-fn matching(
-    view: &TreeView,
-    within: &[&str],
-    pred: &(dyn Fn(&[u8]) -> bool + Sync),
-) -> Vec<String> {
-    let hits = Mutex::new(Vec::new());
-    view.for_each_blob(within, &|i, bytes| {
-        if pred(bytes) {
-            hits.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(within[i].to_string());
-        }
-    });
-    hits.into_inner().unwrap_or_else(PoisonError::into_inner)
-}
-
 fn yaml_paths(view: &TreeView) -> Vec<&str> {
     view.paths()
         .iter()
         .map(String::as_str)
         .filter(|p| matches!(FileKind::of(p), FileKind::Yaml | FileKind::Json))
         .collect()
+}
+
+/// The files of one side read so far, by path.
+struct Files<'v> {
+    view: &'v TreeView,
+    commit: &'v str,
+    read: std::collections::BTreeMap<String, Candidate>,
+}
+
+impl Files<'_> {
+    /// Reads the `paths` not read yet (those absent from the tree are skipped).
+    fn add<'p>(&mut self, paths: impl IntoIterator<Item = &'p str>) {
+        let todo: Vec<&str> = paths
+            .into_iter()
+            .filter(|p| !self.read.contains_key(*p) && self.view.oid(p).is_some())
+            .collect();
+        if todo.is_empty() {
+            return;
+        }
+        for c in candidates(self.view, &todo, self.commit) {
+            self.read.insert(c.path.clone(), c);
+        }
+    }
+
+    /// Reads the YAML files not read yet whose content satisfies `pred` (one pass over the
+    /// tree's blobs, keeping only the matches).
+    fn add_matching(&mut self, pred: &(dyn Fn(&[u8]) -> bool + Sync)) {
+        let todo: Vec<&str> = yaml_paths(self.view)
+            .into_iter()
+            .filter(|p| !self.read.contains_key(*p))
+            .collect();
+        let found = Mutex::new(Vec::new());
+        let (view, commit) = (self.view, self.commit);
+        view.for_each_blob(&todo, &|i, bytes| {
+            if pred(bytes) {
+                let path = todo[i];
+                found
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Candidate {
+                        path: path.to_string(),
+                        raw_path: path.as_bytes().to_vec(),
+                        bytes: bytes.to_vec(),
+                        origin: Origin::Commit(commit.to_string()),
+                        oid: view.oid(path).map(|o| o.to_string()).unwrap_or_default(),
+                        mode: 0o100644,
+                        expects_git_crypt: false,
+                    });
+            }
+        });
+        for c in found.into_inner().unwrap_or_else(PoisonError::into_inner) {
+            self.read.insert(c.path.clone(), c);
+        }
+    }
+
+    fn any(&self, pred: impl Fn(&[u8]) -> bool) -> bool {
+        self.read.values().any(|c| pred(&c.bytes))
+    }
+
+    /// Scans what was read, with the tree as the view.
+    fn scan(&self, settings: &Settings, serial: bool) -> Scanned {
+        let set = ScanSet {
+            candidates: self.read.values().cloned().collect(),
+            all_paths: self.view.paths().to_vec(),
+            ..ScanSet::default()
+        };
+        scan(set, settings, self.view, serial, Options { digests: true })
+    }
 }
 
 /// Reads a range: `BASE..HEAD` compares the two commits' trees; `BASE...HEAD` compares HEAD
@@ -293,143 +344,125 @@ pub fn range(repo: &Repo, spec: &str, settings: &Settings, serial: bool) -> Resu
 
     // What differs: by blob id, path by path.
     let head_paths: HashSet<&str> = head_view.paths().iter().map(String::as_str).collect();
-    let mut changed: BTreeSet<String> = BTreeSet::new();
+    let mut changed: BTreeSet<&str> = BTreeSet::new();
     for p in head_view.paths() {
         if head_view.oid(p) != base_view.oid(p) {
-            changed.insert(p.clone());
+            changed.insert(p);
         }
     }
     for p in base_view.paths() {
         if !head_paths.contains(p.as_str()) {
-            changed.insert(p.clone());
+            changed.insert(p);
         }
     }
-    let changed_list: Vec<String> = changed.iter().cloned().collect();
 
-    let mut include: BTreeSet<String> = changed.clone();
-    let exists = |p: &str| head_view.oid(p).is_some() || base_view.oid(p).is_some();
-    if changed.iter().any(|p| p == "jx-requirements.yml") {
+    // What the changed files need to be understood.
+    let mut include: BTreeSet<&str> = changed.clone();
+    let views = [&head_view, &base_view];
+    if changed.contains("jx-requirements.yml") {
         // The environment of everything may change: read everything.
-        include.extend(head_view.paths().iter().cloned());
-        include.extend(base_view.paths().iter().cloned());
+        for v in views {
+            include.extend(v.paths().iter().map(String::as_str));
+        }
     }
     if changed.iter().any(|p| p.starts_with("versionStream/")) {
-        for view in [&head_view, &base_view] {
+        for v in views {
             include.extend(
-                view.paths()
+                v.paths()
                     .iter()
-                    .filter(|p| facts::is_helmfile_path(p))
-                    .cloned(),
+                    .map(String::as_str)
+                    .filter(|p| facts::is_helmfile_path(p)),
             );
         }
     }
+    let mut kustomizations = Vec::new();
     for p in &changed {
         let dir = dir_of(p);
         for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] {
-            let k = join(dir, name);
-            if exists(&k) {
-                include.insert(k);
-            }
+            kustomizations.push(join(dir, name));
         }
         if facts::is_kustomization_path(p) {
-            for view in [&head_view, &base_view] {
-                include.extend(view.paths().iter().filter(|q| dir_of(q) == dir).cloned());
+            for v in views {
+                include.extend(
+                    v.paths()
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|q| dir_of(q) == dir),
+                );
             }
         }
     }
+    include.extend(kustomizations.iter().map(String::as_str));
+
+    let mut base = Files {
+        view: &base_view,
+        commit: &base_commit,
+        read: Default::default(),
+    };
+    let mut head = Files {
+        view: &head_view,
+        commit: &head_commit,
+        read: Default::default(),
+    };
+    base.add(include.iter().copied());
+    head.add(include.iter().copied());
     // Flux: a release's chart and version may live in a source in another file, and an
     // overlay patches a release of the base: bring in every Flux file of both trees.
-    let touched: Vec<&str> = changed.iter().map(String::as_str).collect();
-    let flux = !matching(&head_view, &touched, &mentions_flux).is_empty()
-        || !matching(&base_view, &touched, &mentions_flux).is_empty();
-    if flux {
-        for view in [&head_view, &base_view] {
-            include.extend(matching(view, &yaml_paths(view), &mentions_flux));
-        }
+    if base.any(mentions_flux) || head.any(mentions_flux) {
+        base.add_matching(&mentions_flux);
+        head.add_matching(&mentions_flux);
     }
-
-    let mut read = read_sides(
-        &include,
-        (base_view, &base_commit),
-        (head_view, &head_commit),
-        settings,
-        serial,
-    );
+    let mut sides = (base.scan(settings, serial), head.scan(settings, serial));
     // A namespace only one side's files show may still be shown by files that did not
     // change: bring those in (they are the same on both sides) and read again.
-    let extra = unsettled_namespaces(&read);
+    let extra = unsettled_namespaces(&sides.0, &sides.1, &base_view, &head_view);
     if !extra.is_empty() {
-        let unchanged: Vec<&str> = yaml_paths(&read.head.view)
-            .into_iter()
-            .filter(|p| !include.contains(*p))
-            .collect();
-        let more = matching(&read.head.view, &unchanged, &|bytes: &[u8]| {
+        let names = |bytes: &[u8]| {
             extra
                 .iter()
                 .any(|ns| memchr::memmem::find(bytes, ns.as_bytes()).is_some())
-        });
-        if !more.is_empty() {
-            include.extend(more);
-            read = read_sides(
-                &include,
-                (read.base.view, &base_commit),
-                (read.head.view, &head_commit),
-                settings,
-                serial,
-            );
+        };
+        let before = head.read.len();
+        head.add_matching(&names);
+        let more: Vec<String> = head
+            .read
+            .keys()
+            .filter(|p| !base.read.contains_key(*p) && !changed.contains(p.as_str()))
+            .cloned()
+            .collect();
+        if head.read.len() > before {
+            base.add(more.iter().map(String::as_str));
+            sides = (base.scan(settings, serial), head.scan(settings, serial));
         }
     }
+    let changed: Vec<String> = changed.into_iter().map(str::to_string).collect();
     Ok(RangeRead {
         base_rev: base_rev.to_string(),
         head_rev: head_rev.to_string(),
-        base: read.base,
-        head: read.head,
-        changed: changed_list,
+        base: Side {
+            commit: base_commit.clone(),
+            scanned: sides.0,
+            view: base_view,
+        },
+        head: Side {
+            commit: head_commit.clone(),
+            scanned: sides.1,
+            view: head_view,
+        },
+        changed,
     })
 }
 
-struct Sides {
-    base: Side,
-    head: Side,
-}
-
-fn read_sides(
-    include: &BTreeSet<String>,
-    (base_view, base_commit): (TreeView, &str),
-    (head_view, head_commit): (TreeView, &str),
-    settings: &Settings,
-    serial: bool,
-) -> Sides {
-    let opts = Options { digests: true };
-    let side = |view: TreeView, commit: &str| {
-        let paths: Vec<&str> = include
-            .iter()
-            .map(String::as_str)
-            .filter(|p| view.oid(p).is_some())
-            .collect();
-        let set = ScanSet {
-            candidates: candidates(&view, &paths, commit),
-            all_paths: view.paths().to_vec(),
-            ..ScanSet::default()
-        };
-        let scanned = scan(set, settings, &view, serial, opts);
-        Side {
-            commit: commit.to_string(),
-            scanned,
-            view,
-        }
-    };
-    Sides {
-        base: side(base_view, base_commit),
-        head: side(head_view, head_commit),
-    }
-}
-
-/// Namespaces the files read show on one side only, that the tree's paths do not settle.
-fn unsettled_namespaces(read: &Sides) -> Vec<String> {
-    let names = |side: &Side| -> BTreeSet<String> {
+/// Namespaces the files read show on one side only, that the trees' paths do not settle.
+fn unsettled_namespaces(
+    base: &Scanned,
+    head: &Scanned,
+    base_view: &TreeView,
+    head_view: &TreeView,
+) -> Vec<String> {
+    let names = |scanned: &Scanned| -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        for f in &side.scanned.facts {
+        for f in &scanned.facts {
             for o in &f.objects {
                 out.extend(o.namespace.clone());
                 if o.kind == "Namespace" && o.api_version == "v1" {
@@ -449,9 +482,9 @@ fn unsettled_namespaces(read: &Sides) -> Vec<String> {
         }
         out
     };
-    let (b, h) = (names(&read.base), names(&read.head));
+    let (b, h) = (names(base), names(head));
     let by_paths = |view: &TreeView| super::build::jx3_path_namespaces(view.paths());
-    let (pb, ph) = (by_paths(&read.base.view), by_paths(&read.head.view));
+    let (pb, ph) = (by_paths(base_view), by_paths(head_view));
     b.symmetric_difference(&h)
         .filter(|ns| !(pb.contains(*ns) && ph.contains(*ns)))
         .cloned()
