@@ -8,11 +8,13 @@ Usage: python3 benches/bench.py [--sizes 100,5000] [--large] [--runs 7] [--keep 
 For each corpus size it generates a Jenkins X v3-style repository (benches/gen_corpus.py,
 seeded) and measures two situations:
   first-import  everything staged on an unborn branch (`gitops-guard check`)
+  report        the full inventory of the same (`gitops-guard report --format json`)
   everyday      a committed base with 10 files changed and staged (`gitops-guard check`)
   everyday --fix  the same plus one new raw Secret, `check --fix` against `check` (both
                 `--select GG101`, so no layout move changes the index between runs): the fix
                 defaults are detected from the index only then, with their memo (by blob id)
                 in place and without it
+  report --range  those 10 files committed (`gitops-guard report --range HEAD~1..HEAD`)
 next to two baselines run on the same repository in the same run:
   git diff --cached --name-only         (the cost of finding what is staged)
   git cat-file --batch over the staged blobs (the cost of reading them)
@@ -151,6 +153,33 @@ def fix_situation(repo, binary, runs, rows, n):
     rows.append((n, check, warm, cold, max(warm_rss, cold_rss)))
 
 
+def changed_blobs(repo, path, base, head):
+    """Writes the ids of the blobs `head` adds or changes against `base`; returns (count, bytes)."""
+    raw = git(repo, "diff", "--raw", "--no-renames", "-z", "--diff-filter=ACMRT", base, head)
+    fields = raw.split(b"\0")
+    oids = []
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].split()
+        if len(meta) >= 4:
+            oids.append(meta[3].decode())
+    with open(path, "w") as fh:
+        fh.write("".join(o + "\n" for o in oids))
+    sizes = git(repo, "cat-file", "--batch-check=%(objectsize)", stdin=open(path, "rb"))
+    return len(oids), sum(int(x) for x in sizes.split())
+
+
+def report_situation(name, repo, binary, runs, rows, args, diff_cmd, blobs):
+    """`gitops-guard report ARGS` (and with --serial) next to the git baselines of the same
+    content: `diff_cmd` (finding what changed) and `git cat-file --batch` over `blobs`
+    (count, bytes, id list file)."""
+    n_files, n_bytes, blob_list = blobs
+    guard, guard_rss = measure([binary, "report", *args], repo, runs)
+    serial, _ = measure([binary, "report", *args, "--serial"], repo, runs)
+    names, _ = measure(diff_cmd, repo, runs)
+    cat, cat_rss = measure(["git", "cat-file", "--batch"], repo, runs, stdin_path=blob_list)
+    rows.append((name, n_files, n_bytes, guard, serial, guard_rss, names, cat, cat_rss))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100,5000")
@@ -176,6 +205,13 @@ def main():
             situation(f"first-import {n} (no memo)", repo, binary, runs, rows, cold=True)
             situation(f"first-import {n}", repo, binary, runs, rows)
             found[n] = findings_by_rule(repo, binary)
+            # `report`: the full inventory of everything staged (reads and parses every file,
+            # runs the engine), against the same baselines as the first import.
+            blob_list = os.path.join(repo, ".git", "bench-blobs.txt")
+            everything = (*staged_blobs(repo, blob_list), blob_list)
+            report_situation(f"report, full inventory {n}", repo, binary, runs, rows,
+                             ["--format", "json"], ["git", "diff", "--cached", "--name-only"],
+                             everything)
             git(repo, "commit", "-q", "--no-verify", "-m", "base")
             # Ten files spread over the namespaces (whatever kinds they hold, custom resources too).
             files = sorted(git(repo, "ls-files", "config-root/namespaces").decode().splitlines())
@@ -186,13 +222,24 @@ def main():
             git(repo, "add", "-A")
             situation(f"everyday {n}", repo, binary, runs, rows)
             fix_situation(repo, binary, runs, fix_rows, n)
+            # The bench Secret leaves before the report's commit: ten files, as named.
+            os.remove(os.path.join(repo, "config-root/namespaces/jx/bench/bench-db-secret.yaml"))
+            git(repo, "add", "-A")
+            # `report --range` over a pull request of those ten files: the inventories of both
+            # commits compared, built from the changed files only.
+            git(repo, "commit", "-q", "--no-verify", "-m", "ten files")
+            blob_list = os.path.join(repo, ".git", "bench-range-blobs.txt")
+            ten = (*changed_blobs(repo, blob_list, "HEAD~1", "HEAD"), blob_list)
+            report_situation(f"report --range, 10 files changed of {n}", repo, binary, runs, rows,
+                             ["--range", "HEAD~1..HEAD", "--format", "json"],
+                             ["git", "diff", "--name-only", "HEAD~1", "HEAD"], ten)
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
     print(f"Machine: {machine()}. Median wall time of {a.runs} runs after a warm-up; "
           "peak RSS is the maximum over the runs.\n")
     print("| situation | files | MB | gitops-guard ms | --serial ms | peak MiB | "
-          "`git diff --cached --name-only` ms | `git cat-file --batch` ms | cat-file MiB | × diff | × cat-file |")
+          "`git diff` ms | `git cat-file --batch` ms | cat-file MiB | × diff | × cat-file |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for name, files, size, guard, serial, rss, names, cat, cat_rss in rows:
         print(f"| {name} | {files} | {size / 1e6:.1f} | {guard * 1e3:.1f} | {serial * 1e3:.1f} | {rss:.1f} | "
@@ -204,6 +251,15 @@ def main():
         print("|--:|--:|--:|--:|--:|")
         for n, check, warm, cold, rss in fix_rows:
             print(f"| {n} | {check * 1e3:.1f} | {warm * 1e3:.1f} | {cold * 1e3:.1f} | {rss:.1f} |")
+    print("\n(`git diff` is `git diff --cached --name-only` for index situations and "
+          "`git diff --name-only HEAD~1 HEAD` for `report --range`.)")
+    targets = [(r[0], r[3], 1.0 if "full inventory" in r[0] else 0.1) for r in rows
+               if r[0].startswith("report") and ("5000" in r[0] or "full" not in r[0])]
+    if targets:
+        print("\nReport targets (full inventory of 5,000 files < 1 s; --range over 10 files < 100 ms):\n")
+        for name, t, limit in targets:
+            print(f"- {name}: {t * 1e3:.0f} ms, target {limit * 1e3:.0f} ms: "
+                  f"{'met' if t < limit else 'NOT met'}")
     codes = sorted(set().union(*found.values())) if found else []
     if codes:
         print("\nFindings per rule on the first-import corpus:\n")

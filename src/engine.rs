@@ -70,6 +70,22 @@ pub fn scan(set: ScanSet, settings: &Settings, repo: &dyn RepoView, serial: bool
     scan_in(set, settings, repo, serial, None)
 }
 
+/// Sees every scanned file once, with the documents its scan parsed (`None` when no rule
+/// needed them), on the thread that scanned it: for reports that read the same files
+/// (`gitops-guard report`), so that nothing is read or parsed twice.
+pub type Observer<'o> = &'o (dyn Fn(&Candidate, Option<&[Document]>) + Sync);
+
+/// [`scan`], handing each scanned file to `observer`.
+pub fn scan_observed(
+    set: ScanSet,
+    settings: &Settings,
+    repo: &dyn RepoView,
+    serial: bool,
+    observer: Observer,
+) -> Outcome {
+    scan_inner(set, settings, repo, serial, None, Some(observer))
+}
+
 /// [`scan`]; `provisional` forces the CRD mode (see `crds`) instead of choosing by size.
 fn scan_in(
     set: ScanSet,
@@ -77,6 +93,17 @@ fn scan_in(
     repo: &dyn RepoView,
     serial: bool,
     provisional: Option<bool>,
+) -> Outcome {
+    scan_inner(set, settings, repo, serial, provisional, None)
+}
+
+fn scan_inner(
+    set: ScanSet,
+    settings: &Settings,
+    repo: &dyn RepoView,
+    serial: bool,
+    provisional: Option<bool>,
+    observer: Option<Observer>,
 ) -> Outcome {
     // Built only when a layout rule is on and a layout applies; lazy inside.
     let mut layout = LayoutIndex::for_run(settings, repo);
@@ -97,7 +124,7 @@ fn scan_in(
         && candidates.iter().all(|c| c.origin == Origin::Index)
         && pending.all_from_index();
     // A handful of files: their parse trees are left to the end of the process.
-    let crds = crds::Collector::new(provisional, total <= 64);
+    let crds = crds::Collector::new(provisional, total <= 64).observed(observer);
     let mut files = Vec::new();
     let mut files_scanned = 0;
     // Phase 0 scans the files that look like CRDs, so phase 1 knows their scopes.

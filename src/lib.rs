@@ -3,12 +3,13 @@
 //! The pipeline: `source` reads exactly what the commit will contain, `manifest` parses it
 //! into documents with byte spans, `rules` turn documents into findings, `engine` runs the
 //! rules (and suppressions) over every file, `report` renders findings, `fix` rewrites files.
-//! `hook` puts all of it where commits happen (git hooks, the server's pre-receive). The
-//! `catalog` names the rules for all of them.
+//! `hook` puts all of it where commits happen (git hooks, the server's pre-receive);
+//! `inventory` reports what runs where (`gitops-guard report`). The `catalog` names the rules
+//! for all of them.
 //!
 //! Imports point one way, down the layers of README.md (Architecture): `catalog`, `manifest`,
-//! `pattern`; then `finding`, `source`, `suppress`, `config`; `layout`; `rules`; `engine`;
-//! `report`, `fix`; `hook`. `tests/layering.rs` keeps it so.
+//! `masked`, `pattern`; then `finding`, `source`, `suppress`, `config`; `layout`; `rules`;
+//! `engine`; `report`, `fix`, `inventory`; `hook`, `secrets`. `tests/layering.rs` keeps it so.
 
 pub mod catalog;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod hook;
+pub mod inventory;
 pub mod layout;
 pub mod manifest;
 pub mod masked;

@@ -46,6 +46,9 @@ enum Command {
         #[command(subcommand)]
         command: gitops_guard::secrets::SecretsCommand,
     },
+    /// Report what runs where at which version (index, commit or folder), or what a range
+    /// of commits changes in the cluster (`--range BASE..HEAD`).
+    Report(gitops_guard::inventory::cli::ReportArgs),
     /// Write a commented default .gitops-guard.yaml at the repository root.
     Init {
         /// Overwrite an existing file.
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Report(args) => gitops_guard::inventory::cli::run(&args),
         Command::Install(args) => {
             hook::install_command(&args, &mut std::io::stdout(), &mut std::io::stderr())
         }

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["layout"],
     &["rules"],
     &["engine"],
-    &["report", "fix"],
+    &["report", "fix", "inventory"],
     &["hook", "secrets"],
 ];
 

@@ -518,3 +518,52 @@ fn secret_generator_literals_without_a_key_are_never_repeated() {
         }
     }
 }
+
+#[test]
+fn no_marker_reaches_any_report() {
+    // `report` lists Secrets by name and key: every format, every source, and `--range`
+    // over the commit that adds them and the one that removes one.
+    let repo = TestRepo::new();
+    repo.stage("README.md", "base\n");
+    repo.commit("base");
+    corpus(&repo);
+    repo.commit("secrets");
+    repo.git(&["rm", "-q", "apps/flow.yaml"]);
+    repo.commit("no flow");
+    let checker = Checker::new(Vec::new());
+    let sources: [&[&str]; 5] = [
+        &[],
+        &["--rev", "HEAD"],
+        &["--no-git", "apps"],
+        &["--range", "HEAD~2..HEAD~1"],
+        &["--range", "HEAD~1..HEAD"],
+    ];
+    for format in ["markdown", "json", "html"] {
+        for source in sources {
+            if format == "html" && source.first() == Some(&"--range") {
+                continue;
+            }
+            let mut args = vec!["report", "--format", format];
+            args.extend_from_slice(source);
+            let out = checker.run(&repo, &args);
+            assert_eq!(out.status.code(), Some(0), "{args:?}");
+            let text = String::from_utf8_lossy(&out.stdout);
+            // Not vacuous: the Secrets are there, by name and key.
+            if source.is_empty() || source[0] == "--rev" {
+                for needle in ["plain", "token", "password", "json", "l2"] {
+                    assert!(
+                        text.contains(needle),
+                        "{args:?}: `{needle}` missing:\n{text}"
+                    );
+                }
+            }
+        }
+    }
+    checker.run(&repo, &["report", "--out", "inventory"]);
+    checker.run(
+        &repo,
+        &["report", "--range", "HEAD~1..HEAD", "--out", "changes"],
+    );
+    let json = std::fs::read_to_string(repo.join("changes/report.json")).unwrap_or_default();
+    assert!(json.contains("\"flow\""), "{json}");
+}

@@ -1,7 +1,8 @@
 //! The path a value travels through `--fix`: kubectl's `last-applied-configuration` copy,
 //! labels and annotations that hold a value, references that are not values, tokens the
 //! cluster owns, and masks that do not tell a value's length. The leak invariant is checked
-//! as a property over random values, every output format and every byte `--fix` writes.
+//! as a property over random values, every output format (of `check` and `report`) and every
+//! byte `--fix` writes.
 
 mod common;
 
@@ -86,6 +87,7 @@ fn run_clean(repo: &TestRepo, args: &[&str], values: &[String]) -> std::process:
 }
 
 const FORMATS: &[&str] = &["human", "json", "sarif", "github"];
+const REPORT_FORMATS: &[&str] = &["markdown", "json", "html"];
 
 /// A Secret as `kubectl apply` leaves it, with one more annotation.
 fn applied_secret(password: &str, token: &str, extra_annotation: &str) -> String {
@@ -150,6 +152,13 @@ proptest! {
             let out = run_clean(&repo, &["check", "--format", format], &values);
             prop_assert_eq!(out.status.code(), Some(1));
         }
+        // `report` names the Secret and its keys, in every format, never a value.
+        for format in REPORT_FORMATS {
+            let out = run_clean(&repo, &["report", "--format", format], &values);
+            prop_assert_eq!(out.status.code(), Some(0));
+            let text = String::from_utf8_lossy(&out.stdout);
+            prop_assert!(text.contains("password") && text.contains("token"), "{}", text);
+        }
         let out = run_clean(&repo, &["check", "--fix"], &values);
         let now = std::fs::read_to_string(repo.join("apps/db.yaml")).unwrap_or_default();
         let saved = repo.join(".git/gitops-guard/secrets/apps/db.json");
@@ -174,6 +183,9 @@ proptest! {
         repo.git(&["add", "-A"]);
         for format in FORMATS {
             run_clean(&repo, &["check", "--all", "--format", format], &values);
+        }
+        for format in REPORT_FORMATS {
+            run_clean(&repo, &["report", "--format", format], &values);
         }
     }
 }

@@ -33,23 +33,31 @@ struct Asked {
 }
 
 /// Collects CRD scopes and the questions asked while a scan runs (when `on`).
-pub(super) struct Collector {
+pub(super) struct Collector<'o> {
     on: bool,
     /// Leave parse trees unfreed (see `scan_file_with`).
     leak_docs: bool,
     /// CRD scopes declared by scanned files, by path.
     found: Mutex<Vec<(String, Scopes)>>,
     asked: Mutex<Vec<Asked>>,
+    observer: Option<super::Observer<'o>>,
 }
 
-impl Collector {
+impl<'o> Collector<'o> {
     pub(super) fn new(on: bool, leak_docs: bool) -> Self {
         Collector {
             on,
             leak_docs,
             found: Mutex::new(Vec::new()),
             asked: Mutex::new(Vec::new()),
+            observer: None,
         }
+    }
+
+    /// Hands each scanned file to `observer` (see [`super::Observer`]).
+    pub(super) fn observed(mut self, observer: Option<super::Observer<'o>>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// The scopes found so far, applied in path order (a later duplicate wins, as in the
@@ -66,12 +74,20 @@ impl Collector {
             // Nothing from an earlier file on this thread.
             take_provisional_answers();
         }
+        let mut observed = false;
         let mut on_docs = |docs: &[Document]| {
             if self.on {
                 self.offer(ctx, &c.path, &c.bytes, docs);
             }
+            if let Some(observe) = self.observer {
+                observe(c, Some(docs));
+                observed = true;
+            }
         };
         let mut result = scan_file_with(&c.path, &c.bytes, ctx, &mut on_docs, self.leak_docs);
+        if let Some(observe) = self.observer.filter(|_| !observed) {
+            observe(c, None);
+        }
         if let Origin::Commit(id) = &c.origin {
             result.commit = Some(id.clone());
         }
