@@ -71,18 +71,22 @@ pub fn normalize(key: &str) -> String {
         .collect()
 }
 
+/// One pattern, checked: not empty, not matching every key, a valid glob.
+fn glob(p: &str, what: &str) -> Result<globset::Glob, String> {
+    let norm = normalize(p);
+    if norm.is_empty() || norm.chars().all(|c| c == '*') {
+        return Err(format!(
+            "invalid pattern `{p}` in `credentials.{what}`: it would match every key"
+        ));
+    }
+    globset::Glob::new(&norm)
+        .map_err(|e| format!("invalid pattern `{p}` in `credentials.{what}`: {e}"))
+}
+
 fn build(patterns: &[String], what: &str) -> Result<globset::GlobSet, String> {
     let mut builder = globset::GlobSetBuilder::new();
     for p in patterns {
-        let norm = normalize(p);
-        if norm.is_empty() || norm.chars().all(|c| c == '*') {
-            return Err(format!(
-                "invalid pattern `{p}` in `credentials.{what}`: it would match every key"
-            ));
-        }
-        let glob = globset::Glob::new(&norm)
-            .map_err(|e| format!("invalid pattern `{p}` in `credentials.{what}`: {e}"))?;
-        builder.add(glob);
+        builder.add(glob(p, what)?);
     }
     builder
         .build()
@@ -90,9 +94,16 @@ fn build(patterns: &[String], what: &str) -> Result<globset::GlobSet, String> {
 }
 
 impl CredentialsConfig {
-    /// Checks the patterns (serde cannot).
+    /// Checks the patterns (serde cannot). Only parses them: the matchers are built when
+    /// GG106 first looks at a key, so a run with no values file to read never pays for them.
     pub fn validate(&self) -> Result<(), String> {
-        self.sets().map(|_| ())
+        for p in &self.keys {
+            glob(p, "keys")?;
+        }
+        for p in &self.ignore_keys {
+            glob(p, "ignore-keys")?;
+        }
+        Ok(())
     }
 
     fn sets(&self) -> Result<&(globset::GlobSet, globset::GlobSet), String> {
