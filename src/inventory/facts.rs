@@ -6,7 +6,7 @@
 use super::{Image, RemoteKey, Store};
 use crate::finding::LineIndex;
 use crate::manifest::{Document, Node, Value, objects};
-use crate::rules::image_ref::ImageRef;
+use crate::rules::image_ref::{ImageRef, Pin};
 use crate::rules::pins::{self, Problem, Unpinned};
 use crate::rules::{Ctx, File, FileKind, RawSecretInfo, charts, containers};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -357,8 +357,6 @@ fn image(
         image: written,
     }
 }
-
-use crate::rules::image_ref::Pin;
 
 fn helmfile_doc(
     root: &Node,
