@@ -7,7 +7,7 @@ use super::{Image, RemoteKey, Store};
 use crate::finding::LineIndex;
 use crate::manifest::FileKind;
 use crate::manifest::{Document, Node, Value, objects};
-use crate::rules::image_ref::ImageRef;
+use crate::rules::image_ref::{ImageRef, Pin};
 use crate::rules::pins::{self, Problem, Unpinned};
 use crate::rules::{Ctx, File, RawSecretInfo, charts, containers};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -353,8 +353,6 @@ fn image(
         image: written,
     }
 }
-
-use crate::rules::image_ref::Pin;
 
 fn helmfile_doc(
     root: &Node,

@@ -124,8 +124,8 @@ pub fn commit(
     let view = commit_view(repo, commit, &limits)?;
     let paths: Vec<&str> = view.paths().iter().map(String::as_str).collect();
     let set = ScanSet {
+        // The engine takes the whole tree from the view (`all_paths` is not read).
         candidates: candidates(&view, &paths, commit),
-        all_paths: view.paths().to_vec(),
         ..ScanSet::default()
     };
     let scanned = scan(set, settings, &view, serial, Options::default());
@@ -302,7 +302,6 @@ impl Files<'_> {
     fn scan(&self, settings: &Settings, serial: bool) -> Scanned {
         let set = ScanSet {
             candidates: self.read.values().cloned().collect(),
-            all_paths: self.view.paths().to_vec(),
             ..ScanSet::default()
         };
         scan(set, settings, self.view, serial, Options { digests: true })

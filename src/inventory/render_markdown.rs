@@ -388,6 +388,47 @@ pub fn inventory(inv: &Inventory, links: &Links) -> String {
     o
 }
 
+/// Rows per table of a pull-request comment (GitHub cuts comments at 65,536 characters).
+const MAX_ROWS: usize = 50;
+
+/// Counts the rows of one table and says how many were left out.
+struct Budget {
+    left: usize,
+    skipped: usize,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget {
+            left: MAX_ROWS,
+            skipped: 0,
+        }
+    }
+
+    /// Whether one more row fits.
+    fn take(&mut self) -> bool {
+        if self.left == 0 {
+            self.skipped += 1;
+            false
+        } else {
+            self.left -= 1;
+            true
+        }
+    }
+
+    /// Ends the table: a blank line, and a note when rows were left out.
+    fn end(self, o: &mut String) {
+        o.push('\n');
+        if self.skipped > 0 {
+            let _ = writeln!(
+                o,
+                "… and {} more (the JSON report, `--format json`, lists every one).\n",
+                self.skipped
+            );
+        }
+    }
+}
+
 fn from_to(v: &FromTo<Option<String>>) -> String {
     let show = |s: &Option<String>| s.as_deref().map(md).unwrap_or_else(|| "(none)".into());
     if v.from == v.to {
@@ -471,16 +512,23 @@ fn resource_rows(o: &mut String, r: &ResourceChanges, links: &Links) {
             links.to(&x.name, &x.at.path, x.at.line)
         );
     };
+    let mut budget = Budget::new();
     for x in &r.added {
-        row("➕ added", x);
+        if budget.take() {
+            row("➕ added", x);
+        }
     }
     for x in &r.removed {
-        row("➖ removed", x);
+        if budget.take() {
+            row("➖ removed", x);
+        }
     }
     for x in &r.modified {
-        row("✏️ modified", x);
+        if budget.take() {
+            row("✏️ modified", x);
+        }
     }
-    o.push('\n');
+    budget.end(o);
 }
 
 /// The changes of a range, for a pull-request comment.
@@ -549,40 +597,57 @@ pub fn changes(c: &Changes, links: &Links) -> String {
         let _ = writeln!(o, "### Releases\n");
         let _ = writeln!(o, "| | Namespace | Release | Chart | Version | Pinned |");
         let _ = writeln!(o, "|---|---|---|---|---|---|");
+        let mut budget = Budget::new();
         for x in &r.upgraded {
-            release_change_row(&mut o, "⬆️ upgraded", x, links);
+            if budget.take() {
+                release_change_row(&mut o, "⬆️ upgraded", x, links);
+            }
         }
         for x in &r.downgraded {
-            release_change_row(&mut o, "⬇️ downgraded", x, links);
+            if budget.take() {
+                release_change_row(&mut o, "⬇️ downgraded", x, links);
+            }
         }
         for x in &r.changed {
-            release_change_row(&mut o, "🔀 changed", x, links);
+            if budget.take() {
+                release_change_row(&mut o, "🔀 changed", x, links);
+            }
         }
         for x in &r.added {
-            release_row(&mut o, "➕ added", x, links);
+            if budget.take() {
+                release_row(&mut o, "➕ added", x, links);
+            }
         }
         for x in &r.removed {
-            release_row(&mut o, "➖ removed", x, links);
+            if budget.take() {
+                release_row(&mut o, "➖ removed", x, links);
+            }
         }
-        o.push('\n');
+        budget.end(&mut o);
     }
     if !c.images.changed.is_empty() {
         let _ = writeln!(o, "### Images\n");
         let _ = writeln!(o, "| Namespace | Workload | Container | Image | Pinned |");
         let _ = writeln!(o, "|---|---|---|---|---|");
+        let mut budget = Budget::new();
         for x in &c.images.changed {
-            image_row(&mut o, x, links);
+            if budget.take() {
+                image_row(&mut o, x, links);
+            }
         }
-        o.push('\n');
+        budget.end(&mut o);
     }
     if !c.images.newly_unpinned.is_empty() {
         let _ = writeln!(o, "### ⚠️ Newly unpinned images\n");
         let _ = writeln!(o, "| Namespace | Workload | Container | Image | Pinned |");
         let _ = writeln!(o, "|---|---|---|---|---|");
+        let mut budget = Budget::new();
         for x in &c.images.newly_unpinned {
-            image_row(&mut o, x, links);
+            if budget.take() {
+                image_row(&mut o, x, links);
+            }
         }
-        o.push('\n');
+        budget.end(&mut o);
     }
     let called_out = |r: &ResourceChanges| r.added.len() + r.removed.len() + r.modified.len();
     if called_out(&c.rbac) > 0 {
@@ -608,7 +673,8 @@ pub fn changes(c: &Changes, links: &Links) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        for x in &e.added {
+        let mut budget = Budget::new();
+        for x in e.added.iter().filter(|_| budget.take()) {
             let _ = writeln!(
                 o,
                 "| ➕ added | {} | {} | {} | {} |",
@@ -621,7 +687,7 @@ pub fn changes(c: &Changes, links: &Links) -> String {
                 keys(&x.keys)
             );
         }
-        for x in &e.removed {
+        for x in e.removed.iter().filter(|_| budget.take()) {
             let _ = writeln!(
                 o,
                 "| ➖ removed | {} | {} | {} | {} |",
@@ -634,7 +700,7 @@ pub fn changes(c: &Changes, links: &Links) -> String {
                 keys(&x.keys)
             );
         }
-        for x in &e.changed {
+        for x in e.changed.iter().filter(|_| budget.take()) {
             let store = match &x.store {
                 Some(ft) => format!(
                     "{} → {}",
@@ -664,13 +730,14 @@ pub fn changes(c: &Changes, links: &Links) -> String {
                 k.join("<br>")
             );
         }
-        o.push('\n');
+        budget.end(&mut o);
     }
     if !c.findings.new.is_empty() {
         let _ = writeln!(o, "### ❌ New findings\n");
         let _ = writeln!(o, "| Rule | Where | Message |");
         let _ = writeln!(o, "|---|---|---|");
-        for f in &c.findings.new {
+        let mut budget = Budget::new();
+        for f in c.findings.new.iter().filter(|_| budget.take()) {
             let _ = writeln!(
                 o,
                 "| {} {} | {} | {} |",
@@ -684,10 +751,75 @@ pub fn changes(c: &Changes, links: &Links) -> String {
                 md(&f.message)
             );
         }
-        o.push('\n');
+        budget.end(&mut o);
     }
     if !c.findings.resolved.is_empty() {
         let _ = writeln!(o, "✅ {} finding(s) resolved.\n", c.findings.resolved.len());
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::diff::{self, Rev};
+    use crate::inventory::{Location, Scope, SourceInfo, Summary};
+
+    fn inventory(resources: Vec<Resource>) -> Inventory {
+        Inventory {
+            source: SourceInfo::Index,
+            layout: None,
+            summary: Summary::default(),
+            environments: Vec::new(),
+            namespaces: Vec::new(),
+            releases: Vec::new(),
+            workloads: Vec::new(),
+            external_secrets: Vec::new(),
+            raw_secrets: Vec::new(),
+            resources,
+            findings: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn pull_request_tables_are_capped() {
+        let resources: Vec<Resource> = (0..60)
+            .map(|i| Resource {
+                environment: String::new(),
+                namespace: "apps".into(),
+                group: String::new(),
+                api_version: "v1".into(),
+                kind: "ConfigMap".into(),
+                name: format!("cm-{i:02}"),
+                scope: Scope::Namespaced,
+                release: None,
+                digest: 0,
+                at: Location {
+                    path: format!("apps/cm-{i:02}.yaml"),
+                    line: 1,
+                },
+            })
+            .collect();
+        let rev = |c: &str| Rev {
+            rev: c.into(),
+            commit: c.into(),
+        };
+        let c = diff::diff(
+            "a..b",
+            (&inventory(Vec::new()), rev("a")),
+            (&inventory(resources), rev("b")),
+            Vec::new(),
+        );
+        assert_eq!(c.summary.resources_added, 60);
+        let md = changes(&c, &Links::default());
+        assert_eq!(
+            md.matches("| ➕ added | apps | ConfigMap |").count(),
+            50,
+            "{md}"
+        );
+        assert!(md.contains("… and 10 more"), "{md}");
+        assert!(md.contains("[cm-49](apps/cm-49.yaml#L1)"));
+        assert!(!md.contains("cm-50"));
+    }
 }
