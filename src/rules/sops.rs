@@ -75,7 +75,7 @@ impl SopsMetadata {
 
 /// Whether a scalar is a sops-encrypted value.
 pub fn is_encrypted(text: &str) -> bool {
-    text.trim_start().starts_with("ENC[") && text.trim_end().ends_with(']')
+    super::sops_config::is_encrypted_value(text)
 }
 
 #[cfg(test)]
