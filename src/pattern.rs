@@ -229,6 +229,20 @@ impl Pattern {
         self.shape() == other.shape()
     }
 
+    /// The folders every match starts with (the literal segments before the first capture,
+    /// never the file name), joined with `/`; empty when the pattern starts with a capture.
+    pub fn literal_folder(&self) -> String {
+        let folders = &self.segments[..self.segments.len().saturating_sub(1)];
+        folders
+            .iter()
+            .map_while(|s| match s {
+                Segment::Literal(l) => Some(l.as_str()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
     /// Builds the path this pattern gives for `caps` (taken from a pattern of the same shape),
     /// with the last capture (the file name) replaced by `file_name`. `None` when the result
     /// does not match this pattern (e.g. the file name does not fit its glob).
@@ -387,6 +401,19 @@ mod tests {
         );
         // A name that does not fit the last glob cannot be placed there.
         assert_eq!(cluster.instantiate(&caps, "x.txt"), None);
+    }
+
+    #[test]
+    fn literal_folder_stops_at_the_first_capture() {
+        let p = |s: &str| Pattern::new(s).unwrap().literal_folder();
+        assert_eq!(
+            p("config-root/cluster/resources/{namespace}/*/**/*.yaml"),
+            "config-root/cluster/resources"
+        );
+        assert_eq!(p("config-root/cluster/namespaces/*.yaml"), "config-root/cluster/namespaces");
+        assert_eq!(p("docs/README.md"), "docs");
+        assert_eq!(p("*.md"), "");
+        assert_eq!(p("{namespace}/x.yaml"), "");
     }
 
     #[test]

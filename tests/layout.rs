@@ -659,6 +659,114 @@ fn fix_conflict_leaves_everything_untouched() {
     );
 }
 
+#[test]
+fn fix_splits_a_file_that_keeps_its_own_name_for_one_document() {
+    // The common case: `app-cm.yaml` also holds a Service. The ConfigMap's canonical name is
+    // the file's own name, which is no conflict: the file is replaced by its pieces.
+    let repo = jx3_repo();
+    let dir = "config-root/namespaces/jx/app";
+    let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: app\n";
+    let path = format!("{dir}/app-cm.yaml");
+    repo.stage(&path, format!("{}---\n{svc}", cm("app")));
+    let (code, json, stderr) = fix(&repo);
+    assert_eq!(code, 1, "{json}\n{stderr}");
+    assert!(!stderr.contains("conflict"), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "split {path} -> {path}, config-root/namespaces/jx/app/app-svc.yaml"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(findings(&json), vec![]);
+    let ls = ls_files(&repo);
+    let paths: Vec<&str> = ls.lines().filter_map(|l| l.split('\t').nth(1)).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "config-root/namespaces/jx/app/app-cm.yaml",
+            "config-root/namespaces/jx/app/app-svc.yaml",
+            "jx-requirements.yml",
+        ]
+    );
+    let read = |p: &str| std::fs::read_to_string(repo.join(p)).unwrap();
+    assert_eq!(read(&path), cm("app"));
+    assert_eq!(read("config-root/namespaces/jx/app/app-svc.yaml"), svc);
+    let status = String::from_utf8_lossy(&repo.git(&["status", "--porcelain"]).stdout).into_owned();
+    assert!(status.lines().all(|l| l.starts_with("A ")), "{status}");
+}
+
+#[test]
+fn fix_leaves_a_file_without_a_release_folder_where_it_is() {
+    // `config-root/cluster/resources/<ns>/x.yaml` lacks its release folder; it is not in the
+    // retired `config-root/cluster/<ns>/<release>/` layout with `resources` as a namespace.
+    let repo = jx3_repo();
+    let path = "config-root/cluster/resources/jx/view-clusterrole.yaml";
+    repo.stage(
+        path,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: view\nrules: []\n",
+    );
+    let ns_file = "config-root/cluster/namespaces/extra/jx.yaml";
+    repo.stage(
+        ns_file,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: jx\n",
+    );
+    let before = ls_files(&repo);
+    let (code, json, stderr) = fix(&repo);
+    assert_eq!(code, 1, "{json}\n{stderr}");
+    assert_eq!(
+        findings(&json),
+        vec![f("GG301", ns_file, 1), f("GG301", path, 1)]
+    );
+    for p in [path, ns_file] {
+        let message = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["path"] == p)
+            .map(|x| x["message"].to_string())
+            .unwrap_or_default();
+        assert!(!message.contains("pre-2021"), "{p}: {message}");
+    }
+    // Not counted as fixable: the layout has no place to compute for it.
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| x["fixable"] == false),
+        "{json}"
+    );
+    assert!(!stderr.contains("moved"), "{stderr}");
+    assert_eq!(ls_files(&repo), before);
+}
+
+#[test]
+fn gg302_null_namespace_means_no_namespace() {
+    let repo = jx3_repo();
+    let deploy = |ns: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: {ns}\nspec: {{}}\n"
+        )
+    };
+    for (folder, ns) in [("tilde", "~"), ("null", "null"), ("empty", "")] {
+        repo.stage(
+            &format!("config-root/namespaces/jx/{folder}/web-deploy.yaml"),
+            deploy(ns),
+        );
+    }
+    // A quoted "~" is a namespace named `~`, not null.
+    repo.stage(
+        "config-root/namespaces/jx/quoted/web-deploy.yaml",
+        deploy("\"~\""),
+    );
+    let (code, json) = check_layout(&repo);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        findings(&json),
+        vec![f("GG302", "config-root/namespaces/jx/quoted/web-deploy.yaml", 5)]
+    );
+}
+
 // ---- the real trees ----
 
 /// The layout findings of a corpus tree.

@@ -5,9 +5,10 @@
 //! All or nothing: every move is planned and checked first (no destination may exist in the
 //! index or the working tree, none may be planned twice, a file to split may not have
 //! unstaged changes); on any conflict nothing is touched. Then new files are created (never
-//! over an existing one), the index is written once, and only then are the old files removed.
-//! A failure before the index is written removes what was created; the index and the old
-//! files are as they were.
+//! over an existing one), a file split into pieces one of which keeps its name is rewritten
+//! in place, the index is written once, and only then are the old files removed. A failure
+//! before the index is written removes what was created and puts back what was rewritten;
+//! the index and the old files are as they were.
 
 use crate::config::Settings;
 use crate::layout::naming::split_name;
@@ -298,6 +299,11 @@ fn check(
                     &format!("would be written from both `{other}` and `{from}`"),
                 ));
             }
+            if to == from {
+                // A split whose piece keeps the file's name: the file is rewritten in place
+                // (checked above to hold no unstaged edits).
+                continue;
+            }
             if entries.contains_key(to.as_bytes()) {
                 conflicts.push(conflict(
                     to,
@@ -342,11 +348,16 @@ fn source_path(action: &Action) -> &str {
 fn apply(planned: &[Planned], index: &mut git2::Index, workdir: &Path) -> Result<(), String> {
     let mut created_files: Vec<PathBuf> = Vec::new();
     let mut created_dirs: Vec<PathBuf> = Vec::new();
+    // Files split in place, with what they held before.
+    let mut rewritten: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     let result = (|| -> Result<(), String> {
         for p in planned {
             let from = workdir.join(source_path(&p.action));
             let meta = std::fs::metadata(&from).map_err(|e| format!("{}: {e}", from.display()))?;
             for (to, staged) in &p.outputs {
+                if to == source_path(&p.action) {
+                    continue; // rewritten in place below, once every new file exists
+                }
                 let dest = workdir.join(to);
                 make_dirs(&dest, workdir, &mut created_dirs)?;
                 // A move keeps the working-tree content (unstaged edits travel along, as
@@ -359,6 +370,17 @@ fn apply(planned: &[Planned], index: &mut git2::Index, workdir: &Path) -> Result
                 };
                 write_new(&dest, &bytes, &meta)?;
                 created_files.push(dest);
+            }
+        }
+        for p in planned {
+            let from = source_path(&p.action);
+            if let Some((_, piece)) = p.outputs.iter().find(|(to, _)| to == from) {
+                let path = workdir.join(from);
+                let original =
+                    std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                super::atomic::write(&path, piece, super::atomic::Mode::KeepOr(0o644))
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                rewritten.push((path, original));
             }
         }
         for p in planned {
@@ -386,6 +408,9 @@ fn apply(planned: &[Planned], index: &mut git2::Index, workdir: &Path) -> Result
             .map_err(|e| format!("cannot write the index: {e}"))
     })();
     if let Err(e) = result {
+        for (path, original) in &rewritten {
+            let _ = super::atomic::write(path, original, super::atomic::Mode::KeepOr(0o644));
+        }
         for f in created_files.iter().rev() {
             let _ = std::fs::remove_file(f);
         }
@@ -397,6 +422,9 @@ fn apply(planned: &[Planned], index: &mut git2::Index, workdir: &Path) -> Result
     // The index now has the new paths: remove the old files (and folders left empty).
     let mut errors = Vec::new();
     for p in planned {
+        if p.outputs.iter().any(|(to, _)| to == source_path(&p.action)) {
+            continue; // split in place: the file stays, holding its own piece
+        }
         let from = workdir.join(source_path(&p.action));
         if let Err(e) = std::fs::remove_file(&from) {
             errors.push(format!("{}: {e}", from.display()));

@@ -11,9 +11,10 @@ pub struct Object<'n> {
     pub api_version: &'n str,
     pub kind: &'n str,
     pub kind_node: Option<&'n Node>,
-    /// `metadata.name`, unless missing, empty or templated.
+    /// `metadata.name`, unless missing, empty, null or templated.
     pub name: Option<&'n str>,
-    /// `metadata.namespace` (the value node), unless missing, empty or templated.
+    /// `metadata.namespace` (the value node), unless missing, empty, null (`~`, `null`: no
+    /// namespace, as Kubernetes reads it) or templated.
     pub namespace: Option<&'n Node>,
 }
 
@@ -33,10 +34,12 @@ impl<'n> Object<'n> {
             kind_node,
             name: meta
                 .and_then(|m| m.get("name"))
+                .filter(|n| !n.is_null())
                 .and_then(text)
                 .filter(|s| !s.is_empty()),
             namespace: meta
                 .and_then(|m| m.get("namespace"))
+                .filter(|n| !n.is_null())
                 .filter(|n| text(n).is_some_and(|s| !s.is_empty())),
         })
     }

@@ -75,9 +75,31 @@ impl Layout {
         }
         for e in self.entries.iter().filter(|e| e.legacy.is_some()) {
             if let Some(caps) = e.pattern.matches(path) {
+                if self.inside_current_folder(e, path) {
+                    // e.g. `cluster/resources/<ns>/x.yaml`: no release folder, but not the
+                    // retired layout with a namespace called `resources` either.
+                    return Placement::Off;
+                }
                 return Placement::Legacy(e, caps);
             }
         }
         Placement::Off
+    }
+
+    /// Whether `path` lies in the fixed folder of a current entry of `legacy`'s home that is
+    /// deeper than the legacy entry's own (a file there missed the current shape; moving it
+    /// as a retired place would nest the folder in itself).
+    fn inside_current_folder(&self, legacy: &Entry, path: &str) -> bool {
+        let own = legacy.pattern.literal_folder();
+        self.entries
+            .iter()
+            .filter(|e| e.legacy.is_none() && e.home == legacy.home)
+            .map(|e| e.pattern.literal_folder())
+            .any(|folder| {
+                folder.len() > own.len()
+                    && path
+                        .strip_prefix(folder.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
     }
 }
