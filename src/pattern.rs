@@ -410,7 +410,10 @@ mod tests {
             p("config-root/cluster/resources/{namespace}/*/**/*.yaml"),
             "config-root/cluster/resources"
         );
-        assert_eq!(p("config-root/cluster/namespaces/*.yaml"), "config-root/cluster/namespaces");
+        assert_eq!(
+            p("config-root/cluster/namespaces/*.yaml"),
+            "config-root/cluster/namespaces"
+        );
         assert_eq!(p("docs/README.md"), "docs");
         assert_eq!(p("*.md"), "");
         assert_eq!(p("{namespace}/x.yaml"), "");

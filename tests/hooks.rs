@@ -423,3 +423,214 @@ fn pre_merge_commit_hook_checks_what_a_merge_brings() {
     assert_eq!(code, 0, "{out}");
     assert!(!repo.join(".git/hooks/pre-merge-commit").exists());
 }
+
+#[test]
+fn install_by_default_covers_merge_commits_and_a_second_uninstall_is_a_no_op() {
+    let repo = TestRepo::new();
+    repo.stage("cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.stage("db.yaml", SECRET);
+    repo.git(&["commit", "-q", "--no-verify", "-m", "leak on a branch"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.stage("cm2.yaml", CONFIGMAP);
+    repo.commit("main moves on");
+    let hooks = repo.join(".git/hooks");
+    let before = snapshot(&hooks);
+
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("installed the pre-commit hook"), "{out}");
+    assert!(out.contains("installed the pre-merge-commit hook"), "{out}");
+    let merge_hook = std::fs::read_to_string(hooks.join("pre-merge-commit")).expect("hook");
+    assert!(merge_hook.contains("# gitops-guard managed hook: pre-merge-commit"));
+    let base = head(repo.path());
+    let out = git(repo.path(), &["merge", "-q", "--no-edit", "topic"]);
+    assert!(!out.status.success(), "merge refused: {}", text(&out));
+    assert!(text(&out).contains("GG101"), "{}", text(&out));
+    assert_eq!(head(repo.path()), base);
+    repo.git(&["merge", "--abort"]);
+
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(snapshot(&hooks), before);
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("no gitops-guard pre-commit hook")
+            && out.contains("no gitops-guard pre-merge-commit hook")
+            && out.contains("nothing to remove"),
+        "{out}"
+    );
+    assert_eq!(snapshot(&hooks), before);
+}
+
+/// A husky v9 layout as `npm install` leaves it (husky itself is not needed): stubs in
+/// `.husky/_` that run `.husky/<their own name>` with `sh -e`, `core.hooksPath=.husky/_`.
+fn husky_v9(repo: &TestRepo) {
+    let stubs = repo.join(".husky/_");
+    std::fs::create_dir_all(&stubs).expect("mkdir");
+    std::fs::write(stubs.join(".gitignore"), "*\n").expect("write");
+    write_exec(
+        &stubs.join("h"),
+        "#!/bin/sh\nn=$(basename \"$0\")\ns=$(dirname \"$(dirname \"$0\")\")/$n\n[ -f \"$s\" ] || exit 0\nsh -e \"$s\" \"$@\"\n",
+    );
+    for name in ["pre-commit", "pre-merge-commit", "commit-msg"] {
+        write_exec(&stubs.join(name), "#!/bin/sh\n. \"$(dirname \"$0\")/h\"\n");
+    }
+    repo.git(&["config", "core.hooksPath", ".husky/_"]);
+}
+
+#[test]
+fn husky_hooks_keep_running_and_gitops_guard_joins_them() {
+    let repo = TestRepo::new();
+    let ran = repo.join("user-hook-ran");
+    let user_hook = format!("echo ran >> '{}'\n", ran.display());
+    repo.stage(".husky/pre-commit", &user_hook);
+    repo.stage("cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    husky_v9(&repo);
+    let stubs_before = snapshot(&repo.join(".husky/_"));
+
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("warning:") && out.contains(".husky/pre-commit is tracked by git"),
+        "{out}"
+    );
+    // Husky's own folder is untouched (it is regenerated anyway); the user's hook gains a block.
+    assert_eq!(snapshot(&repo.join(".husky/_")), stubs_before);
+    assert!(!repo.join(".git/hooks/pre-commit").exists());
+    let edited = std::fs::read_to_string(repo.join(".husky/pre-commit")).expect("hook");
+    assert!(edited.starts_with(&user_hook), "{edited}");
+    assert!(edited.contains("gitops-guard}\" check"), "{edited}");
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already installed"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".husky/pre-commit")).expect("hook"),
+        edited
+    );
+
+    // `npm install` regenerates `.husky/_`: gitops-guard still runs, after the user's lines.
+    std::fs::remove_dir_all(repo.join(".husky/_")).expect("rm");
+    husky_v9(&repo);
+    repo.stage("db.yaml", SECRET);
+    let base = head(repo.path());
+    let out = git_cmd(repo.path())
+        .args(["commit", "-q", "-m", "secret"])
+        .env("GITOPS_GUARD", BIN)
+        .output()
+        .expect("git");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("GG101"), "{}", text(&out));
+    assert!(!text(&out).contains(SECRET_VALUE));
+    assert_eq!(head(repo.path()), base);
+    assert_eq!(
+        std::fs::read_to_string(&ran).expect("user hook ran"),
+        "ran\n"
+    );
+
+    // Without the binary on PATH the block says so, and the commit stops.
+    let out = git_cmd(repo.path())
+        .args(["commit", "-q", "-m", "secret"])
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .expect("git");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("not found on PATH"), "{}", text(&out));
+
+    // A clean commit passes both.
+    repo.git(&["rm", "-q", "--cached", "db.yaml"]);
+    repo.stage("cm.yaml", format!("{CONFIGMAP}  c: d\n"));
+    let out = git_cmd(repo.path())
+        .args(["commit", "-q", "-m", "clean"])
+        .env("GITOPS_GUARD", BIN)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(&ran).expect("ran"),
+        "ran\nran\nran\n"
+    );
+
+    // Merge commits: `.husky/pre-merge-commit` was created for them, and goes again.
+    assert!(repo.join(".husky/pre-merge-commit").is_file());
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".husky/pre-commit")).expect("hook"),
+        user_hook,
+        "the user's hook is back byte for byte"
+    );
+    assert!(!repo.join(".husky/pre-merge-commit").exists());
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("nothing to remove"), "{out}");
+}
+
+#[test]
+fn husky_not_yet_set_up_is_edited_with_a_note() {
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.join(".husky")).expect("mkdir");
+    let (code, out) = guard(&repo, repo.path(), &["install", "--hook", "pre-commit"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("`npm install`"), "{out}");
+    assert!(repo.join(".husky/pre-commit").is_file());
+    assert!(!repo.join(".git/hooks/pre-commit").exists());
+}
+
+#[test]
+fn lefthook_repositories_get_the_snippet_and_no_hook() {
+    let repo = TestRepo::new();
+    repo.write(
+        "lefthook.yml",
+        "pre-commit:\n  commands:\n    lint:\n      run: make lint\n",
+    );
+    let hooks = repo.join(".git/hooks");
+    let before = snapshot(&hooks);
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("lefthook manages the git hooks"), "{out}");
+    assert!(
+        out.contains(
+            "pre-commit:\n  commands:\n    gitops-guard:\n      run: gitops-guard check\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "pre-merge-commit:\n  commands:\n    gitops-guard:\n      run: gitops-guard check\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(snapshot(&hooks), before, "nothing written");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("lefthook.yml")).expect("kept"),
+        "pre-commit:\n  commands:\n    lint:\n      run: make lint\n"
+    );
+}
+
+#[test]
+fn install_warns_before_writing_into_a_tracked_hooks_folder() {
+    let repo = TestRepo::new();
+    write_exec(&repo.join(".githooks/commit-msg"), "#!/bin/sh\nexit 0\n");
+    repo.git(&["add", ".githooks/commit-msg"]);
+    repo.commit("shared hooks");
+    repo.git(&["config", "core.hooksPath", ".githooks"]);
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    let warning = out.find("is tracked by git").expect("warned");
+    assert!(
+        warning
+            < out
+                .find("installed the pre-commit hook")
+                .expect("installed"),
+        "{out}"
+    );
+    // An untracked hooks folder gets no warning.
+    let plain = TestRepo::new();
+    let (code, out) = guard(&plain, plain.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("warning"), "{out}");
+}

@@ -763,7 +763,11 @@ fn gg302_null_namespace_means_no_namespace() {
     assert_eq!(code, 1, "{json}");
     assert_eq!(
         findings(&json),
-        vec![f("GG302", "config-root/namespaces/jx/quoted/web-deploy.yaml", 5)]
+        vec![f(
+            "GG302",
+            "config-root/namespaces/jx/quoted/web-deploy.yaml",
+            5
+        )]
     );
 }
 

@@ -102,7 +102,10 @@ impl fmt::Display for Report {
                 "removed the {name} hook and put back the previous one (from {}): {path}",
                 from.display()
             )?,
-            Action::NotInstalled => write!(f, "no gitops-guard {name} hook at {path}")?,
+            Action::NotInstalled => write!(
+                f,
+                "no gitops-guard {name} hook at {path}: nothing to remove"
+            )?,
         }
         if let Some(value) = &self.hooks_path_config {
             write!(f, "\n(core.hooksPath is set to `{value}`)")?;

@@ -143,7 +143,7 @@ mod tests {
     /// `hooks/<name>` in the repository is exactly the shim without a binary path.
     #[test]
     fn repository_copies_are_current() {
-        for hook in [Hook::PreCommit, Hook::PreReceive] {
+        for hook in [Hook::PreCommit, Hook::PreMergeCommit, Hook::PreReceive] {
             let path = format!("{}/hooks/{}", env!("CARGO_MANIFEST_DIR"), hook.file_name());
             let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
             assert_eq!(

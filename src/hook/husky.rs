@@ -1,0 +1,201 @@
+//! gitops-guard in a husky repository: a marked block at the end of `.husky/<hook>` (the file
+//! husky runs, tracked and shared with the team), added once and removed by `uninstall`
+//! without touching the user's lines. The block runs `gitops-guard` from `PATH`: the file is
+//! shared, so it cannot name this machine's binary.
+
+use super::Hook;
+use super::install::{Action, HookError, Report};
+use std::path::Path;
+
+/// The first line of the block; what `uninstall` looks for.
+const BEGIN: &str = "# >>> gitops-guard: added by `gitops-guard install`; `gitops-guard uninstall` removes this block";
+/// The first line when `install` created the file (so `uninstall` may remove it again).
+const BEGIN_CREATED: &str = "# >>> gitops-guard: added by `gitops-guard install` (it created this file); `gitops-guard uninstall` removes it";
+const END: &str = "# <<< gitops-guard";
+/// The first line of a file `install` creates: husky v5–v8 run `.husky/<hook>` directly.
+const SHEBANG: &str = "#!/bin/sh\n";
+
+fn block(hook: Hook, created: bool) -> String {
+    format!(
+        "{}\ncommand -v \"${{GITOPS_GUARD:-gitops-guard}}\" >/dev/null 2>&1 || {{ echo \"gitops-guard: not found on PATH; install it, or remove this block from $0\" >&2; exit 1; }}\n\"${{GITOPS_GUARD:-gitops-guard}}\" {} || exit $?\n{END}\n",
+        if created { BEGIN_CREATED } else { BEGIN },
+        hook.command()
+    )
+}
+
+/// The byte range of the block in `text` (from its first line through the end line's
+/// newline), and whether `install` created the file.
+fn find_block(text: &str) -> Option<(std::ops::Range<usize>, bool)> {
+    let mut offset = 0;
+    let mut start = None;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        match start {
+            None if bare == BEGIN || bare == BEGIN_CREATED => {
+                start = Some((offset, bare == BEGIN_CREATED));
+            }
+            Some((s, created)) if bare == END => {
+                return Some((s..offset + line.len(), created));
+            }
+            _ => {}
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> HookError + '_ {
+    move |source| HookError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Adds the gitops-guard block to `<husky>/<hook>` (creating the file if needed).
+pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
+    let path = husky.join(hook.file_name());
+    let report = |action| Report {
+        hook,
+        path: path.clone(),
+        action,
+        hooks_path_config: None,
+    };
+    let existing = match std::fs::read(&path) {
+        Ok(bytes) => Some(
+            String::from_utf8(bytes)
+                .map_err(|_| HookError::Foreign(format!("{} (not UTF-8 text)", path.display())))?,
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(&path)(e)),
+    };
+    let Some(text) = existing else {
+        std::fs::create_dir_all(husky).map_err(io(husky))?;
+        write(
+            &path,
+            &format!("{SHEBANG}{}", block(hook, true)),
+            Some(0o755),
+        )?;
+        return Ok(report(Action::Installed));
+    };
+    if let Some((range, created)) = find_block(&text) {
+        let wanted = block(hook, created);
+        if text[range.clone()] == wanted {
+            return Ok(report(Action::AlreadyInstalled));
+        }
+        let updated = format!("{}{wanted}{}", &text[..range.start], &text[range.end..]);
+        write(&path, &updated, None)?;
+        return Ok(report(Action::Updated));
+    }
+    let sep = if text.is_empty() || text.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    write(&path, &format!("{text}{sep}{}", block(hook, false)), None)?;
+    Ok(report(Action::Installed))
+}
+
+/// Removes the gitops-guard block from `<husky>/<hook>`; removes the file if `install`
+/// created it and nothing else was added since.
+pub fn uninstall(husky: &Path, hook: Hook) -> Result<Report, HookError> {
+    let path = husky.join(hook.file_name());
+    let report = |action| Report {
+        hook,
+        path: path.clone(),
+        action,
+        hooks_path_config: None,
+    };
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(report(Action::NotInstalled));
+        }
+        Err(e) => return Err(io(&path)(e)),
+    };
+    let Some((range, created)) = find_block(&text) else {
+        return Ok(report(Action::NotInstalled));
+    };
+    let rest = format!("{}{}", &text[..range.start], &text[range.end..]);
+    if created && rest == SHEBANG {
+        std::fs::remove_file(&path).map_err(io(&path))?;
+    } else {
+        write(&path, &rest, None)?;
+    }
+    Ok(report(Action::Removed { restored: None }))
+}
+
+/// Replaces `path` atomically, keeping its permissions (`mode` for a new file).
+fn write(path: &Path, text: &str, mode: Option<u32>) -> Result<(), HookError> {
+    use std::io::Write;
+    let keep = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".gitops-guard.tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(text.as_bytes())?;
+        match (keep, mode) {
+            (Some(perms), _) => file.set_permissions(perms)?,
+            #[cfg(unix)]
+            (None, Some(mode)) => {
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            }
+            _ => {}
+        }
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_round_trip_keeps_the_users_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let husky = dir.path();
+        let hook = husky.join("pre-commit");
+        let mine = "npm test\nnpx lint-staged"; // no final newline
+        std::fs::write(&hook, mine).unwrap();
+        assert_eq!(
+            install(husky, Hook::PreCommit).unwrap().action,
+            Action::Installed
+        );
+        let text = std::fs::read_to_string(&hook).unwrap();
+        assert!(text.starts_with("npm test\nnpx lint-staged\n# >>> gitops-guard"));
+        assert!(text.contains("\"${GITOPS_GUARD:-gitops-guard}\" check || exit $?\n"));
+        assert_eq!(
+            install(husky, Hook::PreCommit).unwrap().action,
+            Action::AlreadyInstalled
+        );
+        assert_eq!(std::fs::read_to_string(&hook).unwrap(), text);
+        // The user adds a line after the block: both survive uninstall.
+        std::fs::write(&hook, format!("{text}echo after\n")).unwrap();
+        uninstall(husky, Hook::PreCommit).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&hook).unwrap(),
+            "npm test\nnpx lint-staged\necho after\n"
+        );
+        assert_eq!(
+            uninstall(husky, Hook::PreCommit).unwrap().action,
+            Action::NotInstalled
+        );
+    }
+
+    #[test]
+    fn a_created_file_is_removed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let husky = dir.path().join(".husky");
+        install(&husky, Hook::PreMergeCommit).unwrap();
+        let hook = husky.join("pre-merge-commit");
+        assert!(std::fs::read_to_string(&hook).unwrap().starts_with(SHEBANG));
+        uninstall(&husky, Hook::PreMergeCommit).unwrap();
+        assert!(!hook.exists());
+    }
+}
