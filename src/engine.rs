@@ -19,6 +19,7 @@ use crate::suppress::{self, Suppression};
 use rayon::prelude::*;
 
 mod crds;
+pub mod remedy;
 
 /// The findings of one file, and its text with secret values masked.
 #[derive(Debug)]
@@ -42,6 +43,9 @@ pub struct Outcome {
     pub errors: Vec<ReadError>,
     pub skipped: Vec<Skipped>,
     pub files_scanned: usize,
+    /// What the report advises doing about the findings (set by the caller, which knows
+    /// where the content came from).
+    pub remedy: remedy::Remedy,
 }
 
 impl Outcome {
@@ -231,6 +235,7 @@ fn scan_inner(
         errors,
         skipped,
         files_scanned,
+        remedy: remedy::Remedy::default(),
     }
 }
 

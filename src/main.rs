@@ -440,6 +440,11 @@ fn check(args: CheckArgs) -> Result<u8> {
             }
         }
     }
+    outcome.remedy = if args.range.is_some() {
+        engine::remedy::Remedy::History
+    } else {
+        hook::framework::remedy(repo.workdir(), args.fix)
+    };
     let mut code = report_outcome(&args, &outcome)?;
     if args.format == Format::Human && !args.fix {
         remind_saved_values(&repo)?;
@@ -475,7 +480,8 @@ fn check_dir(args: CheckArgs) -> Result<u8> {
         max_file_size: settings.max_file_size,
     };
     let (set, view) = gitops_guard::source::dir::collect(&args.paths, &limits);
-    let outcome = engine::scan(set, &settings, &view, args.serial);
+    let mut outcome = engine::scan(set, &settings, &view, args.serial);
+    outcome.remedy = engine::remedy::Remedy::Files;
     let code = report_outcome(&args, &outcome)?;
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
 }

@@ -1,6 +1,7 @@
 //! Running where commits happen: git hooks that call gitops-guard (`install`, `uninstall`) and
 //! the server-side `pre-receive` check.
 
+pub mod framework;
 pub mod husky;
 pub mod install;
 pub mod managers;
@@ -245,7 +246,8 @@ pub fn pre_receive_command(
     let updates = pre_receive::parse(&text)?;
     let repo = crate::source::Repo::open()?;
     let settings = pre_receive::settings(&repo, args.config.as_deref())?;
-    let result = pre_receive::check(&repo, &updates, &settings, args.serial)?;
+    let mut result = pre_receive::check(&repo, &updates, &settings, args.serial)?;
+    result.outcome.remedy = crate::engine::remedy::Remedy::History;
     let code = result.outcome.exit_code();
     // A clean push stays quiet in human output; machine formats always get their document.
     if code != 0 || result.outcome.findings().next().is_some() || args.format != Format::Human {

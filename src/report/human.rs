@@ -2,6 +2,7 @@
 //! help), then a summary line.
 
 use crate::catalog::Severity;
+use crate::engine::remedy::Remedy;
 use crate::engine::{FileResult, Outcome};
 use crate::finding::Finding;
 use crate::masked::Masked;
@@ -17,6 +18,7 @@ struct Diag<'a> {
     source: Option<NamedSource<String>>,
     /// Points the finding's spans into the masked text of `source`.
     masked: Option<&'a Masked>,
+    remedy: Remedy,
 }
 
 impl fmt::Debug for Diag<'_> {
@@ -50,11 +52,9 @@ impl Diagnostic for Diag<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let fix = if self.finding.fixable {
-            " (fixable with `--fix`)"
-        } else {
-            ""
-        };
+        let fix = self
+            .remedy
+            .finding_note(self.finding.code, self.finding.fixable);
         self.finding
             .help
             .as_ref()
@@ -107,7 +107,7 @@ fn first_line_len(text: &str, start: usize, end: usize) -> usize {
 }
 
 /// Renders one finding to a string (no trailing summary).
-pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
+pub fn render(file: &FileResult, finding: &Finding, remedy: Remedy, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -133,6 +133,7 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
         finding,
         source,
         masked,
+        remedy,
     };
     let mut out = String::new();
     if handler.render_report(&mut out, &diag).is_err() {
@@ -182,7 +183,7 @@ pub fn short_id(id: &str) -> &str {
 pub fn write(out: &mut dyn Write, outcome: &Outcome, color: bool) -> io::Result<()> {
     for file in &outcome.files {
         for finding in &file.findings {
-            out.write_all(render(file, finding, color).as_bytes())?;
+            out.write_all(render(file, finding, outcome.remedy, color).as_bytes())?;
         }
     }
     for e in &outcome.errors {
@@ -216,11 +217,13 @@ pub fn summary(outcome: &Outcome) -> String {
         )
     };
     let fixable = outcome.findings().filter(|f| f.fixable).count();
-    if fixable > 0 {
-        s.push_str(&format!(
-            " {} fixable with `gitops-guard check --fix`.",
-            plural(fixable, "finding")
-        ));
+    let secrets = outcome
+        .findings()
+        .filter(|f| f.code.starts_with("GG1"))
+        .count();
+    if let Some(advice) = outcome.remedy.summary(fixable, secrets) {
+        s.push(' ');
+        s.push_str(&advice);
     }
     if !outcome.errors.is_empty() {
         s.push_str(&format!(

@@ -131,6 +131,18 @@ impl Rule for RawSecret {
     }
 }
 
+/// Whether any scalar of `node` is a template expression: the object is only known after
+/// rendering, so the fix (which converts what is written) cannot take it.
+fn has_template(node: &Node) -> bool {
+    match &node.value {
+        crate::manifest::Value::Scalar(s) => s.templated,
+        crate::manifest::Value::Seq(items) => items.iter().any(has_template),
+        crate::manifest::Value::Map(entries) => entries
+            .iter()
+            .any(|(k, v)| has_template(k) || has_template(v)),
+    }
+}
+
 fn finding(rule: &RawSecret, path: &str, obj: &Node, secret: &RawSecretInfo) -> Finding {
     let mut held: Vec<String> = secret.value_keys.iter().map(|(k, _)| k.clone()).collect();
     if secret.last_applied.is_some() {
@@ -175,6 +187,14 @@ fn finding(rule: &RawSecret, path: &str, obj: &Node, secret: &RawSecretInfo) -> 
                 .to_string(),
             false,
         )
+    } else if has_template(obj) {
+        (
+            "this is a chart template: template an ExternalSecret instead of the Secret and \
+             keep the values in a secret store, not in the chart or its values (a template \
+             cannot be converted automatically)"
+                .to_string(),
+            false,
+        )
     } else if !secret.reference_keys.is_empty() {
         (
             "make the literal values references too, or keep them in a secret store and \
@@ -185,8 +205,8 @@ fn finding(rule: &RawSecret, path: &str, obj: &Node, secret: &RawSecretInfo) -> 
         )
     } else {
         (
-            "keep the values in a secret store and commit an ExternalSecret instead: \
-             `gitops-guard check --fix` converts it and saves the values outside git"
+            "keep the values in a secret store and commit an ExternalSecret instead; the \
+             fix converts it and saves the values outside git"
                 .to_string(),
             true,
         )
