@@ -417,13 +417,20 @@ fn check(args: CheckArgs) -> Result<u8> {
     let (set, mut view) = collect()?;
     let mut fix_inputs = secret_fix_inputs(&args, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
+    // Before anything is written: a fix that git or pre-commit would undo is not attempted.
+    let hold = if args.fix {
+        hook::fix_gate::hold(repo.git(), &fix_targets(&outcome))
+    } else {
+        None
+    };
+    let fixing = args.fix && hold.is_none();
     let mut defaults_line = None;
-    if args.fix && outcome.findings().any(|f| f.code == fix::CODE) {
+    if fixing && outcome.findings().any(|f| f.code == fix::CODE) {
         // Before anything is moved or written.
         defaults_line = Some(fix_defaults(&mut settings, &view, &outcome, &fix_inputs)?);
     }
     let (mut moved, mut move_failed) = (false, false);
-    if args.fix {
+    if fixing {
         // Layout first: moves change paths (in the index too), so the Secret fix and the
         // report see the tree as it is now.
         let paths = moves::fixable_paths(outcome.findings());
@@ -443,13 +450,16 @@ fn check(args: CheckArgs) -> Result<u8> {
     outcome.remedy = if args.range.is_some() {
         engine::remedy::Remedy::History
     } else {
-        hook::framework::remedy(repo.workdir(), args.fix)
+        hook::framework::remedy(repo.workdir())
     };
     let mut code = report_outcome(&args, &outcome)?;
     if args.format == Format::Human && !args.fix {
         remind_saved_values(&repo)?;
     }
-    if args.fix {
+    if let Some(hold) = &hold {
+        print_hold(hold, &repo, &settings, &view, &outcome)?;
+        code = code.max(1);
+    } else if args.fix {
         let report = run_fix(
             &repo,
             &args,
@@ -513,6 +523,51 @@ fn remind_saved_values(repo: &Repo) -> Result<()> {
     if let Some(pending) = fix::store::pending(&dir) {
         let line = fix::store::reminder(&dir, &pending, std::time::SystemTime::now());
         writeln!(std::io::stderr().lock(), "{line}")?;
+    }
+    Ok(())
+}
+
+/// The files `--fix` would change: those with a fixable layout or Secret finding.
+fn fix_targets(outcome: &engine::Outcome) -> std::collections::BTreeSet<String> {
+    outcome
+        .findings()
+        .filter(|f| f.fixable && (f.code == fix::CODE || moves::CODES.contains(&f.code)))
+        .map(|f| f.path.clone())
+        .collect()
+}
+
+/// Says on stderr why `--fix` wrote nothing, what it would have done, and what to do.
+fn print_hold(
+    hold: &hook::fix_gate::Hold,
+    repo: &Repo,
+    settings: &Settings,
+    view: &dyn RepoView,
+    outcome: &engine::Outcome,
+) -> Result<()> {
+    let mut would: Vec<String> = Vec::new();
+    let paths = moves::fixable_paths(outcome.findings());
+    if !paths.is_empty() {
+        let plan = moves::plan(repo.git(), settings, view, &paths);
+        would.extend(plan.would.iter().map(|a| match a {
+            moves::Action::Move { from, to } => format!("move {from} -> {to}"),
+            moves::Action::Split { from, to } => format!("split {from} -> {}", to.join(", ")),
+        }));
+    }
+    let secrets: std::collections::BTreeSet<&str> = outcome
+        .findings()
+        .filter(|f| f.fixable && f.code == fix::CODE)
+        .map(|f| f.path.as_str())
+        .collect();
+    would.extend(secrets.iter().map(|p| {
+        format!("convert the raw Secrets in {p} into ExternalSecrets (values saved outside git)")
+    }));
+    let mut err = std::io::stderr().lock();
+    writeln!(err, "gitops-guard: {hold}")?;
+    if !would.is_empty() {
+        writeln!(err, "gitops-guard: --fix would:")?;
+        for line in would {
+            writeln!(err, "  {line}")?;
+        }
     }
     Ok(())
 }

@@ -138,3 +138,45 @@ fn pre_commit_fix_hook_rewrites_the_secret() {
     let (passed, out) = try_repo(&repo, "gitops-guard-fix", &[]);
     assert!(passed, "{out}");
 }
+
+#[test]
+fn pre_commit_fix_hook_with_partial_staging_says_why_it_wrote_nothing() {
+    if !pre_commit_available() {
+        println!("NOTICE: `pre-commit` is not on PATH; skipping the partial staging test");
+        return;
+    }
+    let repo = TestRepo::new();
+    repo.stage("apps/cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    repo.stage("apps/db.yaml", SECRET);
+    // An unstaged edit of the same file: pre-commit stashes it, and would roll back a fix.
+    let edited = format!("{SECRET}# more to come\n");
+    repo.write("apps/db.yaml", &edited);
+    let staged = String::from_utf8_lossy(&repo.git(&["ls-files", "-s"]).stdout).into_owned();
+    let (passed, out) = try_repo(&repo, "gitops-guard-fix", &[]);
+    assert!(!passed, "{out}");
+    assert!(!out.contains(SECRET_VALUE), "the value leaked:\n{out}");
+    assert!(
+        out.contains(
+            "--fix wrote nothing: pre-commit set aside your unstaged changes to `apps/db.yaml`"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("Rolling back fixes"), "{out}");
+    assert!(!out.contains("git add apps/db.yaml"), "{out}");
+    // The working tree and the index are as they were.
+    assert_eq!(
+        std::fs::read_to_string(repo.join("apps/db.yaml")).expect("file"),
+        edited
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&repo.git(&["ls-files", "-s"]).stdout),
+        staged
+    );
+    // Once the change is staged, the hook fixes the file.
+    repo.git(&["add", "apps/db.yaml"]);
+    let (passed, out) = try_repo(&repo, "gitops-guard-fix", &[]);
+    assert!(!passed, "{out}");
+    let fixed = std::fs::read_to_string(repo.join("apps/db.yaml")).expect("file");
+    assert!(fixed.contains("kind: ExternalSecret"), "{out}\n{fixed}");
+}

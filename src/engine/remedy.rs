@@ -8,8 +8,8 @@ pub enum Remedy {
     /// The staged content of a working tree: `gitops-guard check --fix`.
     #[default]
     Fix,
-    /// Run by the pre-commit framework (`PRE_COMMIT=1`), without `--fix`: the
-    /// `gitops-guard-fix` hook. `configured`: `.pre-commit-config.yaml` names it.
+    /// Run by the pre-commit framework (`PRE_COMMIT=1`): the `gitops-guard-fix` hook.
+    /// `configured`: `.pre-commit-config.yaml` names it.
     PreCommitHook { configured: bool },
     /// Committed history (`--range`, a push): nothing to fix in place.
     History,

@@ -49,6 +49,8 @@ pub struct Conflict {
 pub struct MoveReport {
     /// What was done (empty when there was a conflict or an error).
     pub applied: Vec<Action>,
+    /// What would be done, from [`plan`] (which writes nothing).
+    pub would: Vec<Action>,
     /// What prevented the moves; when not empty, nothing was changed.
     pub conflicts: Vec<Conflict>,
     /// Files with findings the fix does not handle, and why.
@@ -101,6 +103,27 @@ pub fn run(
     view: &dyn RepoView,
     paths: &[String],
 ) -> MoveReport {
+    moves(repo, settings, view, paths, true)
+}
+
+/// Plans the moves for `paths` and checks them, writing nothing: `would` says what [`run`]
+/// would do.
+pub fn plan(
+    repo: &git2::Repository,
+    settings: &Settings,
+    view: &dyn RepoView,
+    paths: &[String],
+) -> MoveReport {
+    moves(repo, settings, view, paths, false)
+}
+
+fn moves(
+    repo: &git2::Repository,
+    settings: &Settings,
+    view: &dyn RepoView,
+    paths: &[String],
+    write: bool,
+) -> MoveReport {
     let mut report = MoveReport::default();
     let Some(index_view) = LayoutIndex::for_run(settings, view) else {
         return report;
@@ -130,6 +153,10 @@ pub fn run(
     }
     report.conflicts = check(&planned, &entries, workdir, repo);
     if !report.conflicts.is_empty() || planned.is_empty() {
+        return report;
+    }
+    if !write {
+        report.would = planned.into_iter().map(|p| p.action).collect();
         return report;
     }
     match apply(&planned, &mut index, workdir) {
@@ -492,12 +519,15 @@ fn write_new(dest: &Path, bytes: &[u8], like: &std::fs::Metadata) -> Result<(), 
     }
 }
 
+/// The rules whose findings the move fix resolves.
+pub const CODES: &[&str] = &["GG301", "GG303", "GG304"];
+
 /// The files whose findings the move fix may resolve.
 pub fn fixable_paths<'a>(
     findings: impl Iterator<Item = &'a crate::finding::Finding>,
 ) -> Vec<String> {
     let mut paths: Vec<String> = findings
-        .filter(|f| f.fixable && matches!(f.code, "GG301" | "GG303" | "GG304"))
+        .filter(|f| f.fixable && CODES.contains(&f.code))
         .map(|f| f.path.clone())
         .collect();
     paths.sort();

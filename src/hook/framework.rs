@@ -17,10 +17,10 @@ pub fn active() -> bool {
     std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1")
 }
 
-/// The remedy for a check of the index: the fix hook under the framework (unless this run
-/// fixes already), else `--fix`.
-pub fn remedy(workdir: Option<&Path>, fixing: bool) -> Remedy {
-    if fixing || !active() {
+/// The remedy for a check of the index: the fix hook under the framework (whose users have
+/// no `gitops-guard` on PATH), else `--fix`.
+pub fn remedy(workdir: Option<&Path>) -> Remedy {
+    if !active() {
         return Remedy::Fix;
     }
     let configured = workdir

@@ -1,6 +1,7 @@
 //! Running where commits happen: git hooks that call gitops-guard (`install`, `uninstall`) and
 //! the server-side `pre-receive` check.
 
+pub mod fix_gate;
 pub mod framework;
 pub mod husky;
 pub mod install;
