@@ -187,7 +187,7 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--keep", help="keep generated repositories under this folder")
     a = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--locked", "--release", "--quiet"], cwd=ROOT, check=True)
     binary = os.path.join(ROOT, "target", "release", "gitops-guard")
     work = a.keep or tempfile.mkdtemp(prefix="gitops-guard-bench-")
     rows = []

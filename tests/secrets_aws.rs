@@ -305,3 +305,101 @@ fn aws_export_loads_moto_and_reads_back_the_original_values() {
         .collect();
     assert_eq!(names.len(), 2, "one secret per entry: {names:?}");
 }
+
+/// Without a recorded region the script still names one for every AWS command: the one in
+/// `AWS_REGION` (or `AWS_DEFAULT_REGION`), and without either it stops before loading
+/// anything. An `aws` stand-in on PATH records the arguments (no store is needed).
+#[test]
+fn aws_export_names_a_region_for_every_command() {
+    assert!(works("jq", &["--version"]), "{INSTALL}");
+    let repo = TestRepo::new();
+    repo.stage(
+        ".gitops-guard.yaml",
+        "fix:\n  backend: {backend-type: secretsManager}\n",
+    );
+    repo.stage(FILES[0].0, FILES[0].1);
+    let out = repo
+        .cmd()
+        .args(["check", "--fix", "--select", "GG101"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = repo
+        .cmd()
+        .args(["secrets", "export", "--format", "aws"])
+        .output()
+        .expect("run");
+    let script = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_no_values("the script", &script);
+    assert!(
+        script.contains("| load_secretsmanager \"$aws_region\" "),
+        "{script}"
+    );
+
+    let bin = tempfile::tempdir().expect("tempdir");
+    let log = bin.path().join("calls");
+    let fake = bin.path().join("aws");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncat >/dev/null\necho \"$*\" >> '{}'\n[ \"$2\" != describe-secret ]\n",
+            log.display()
+        ),
+    )
+    .expect("write");
+    #[cfg(unix)]
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let file = bin.path().join("load.sh");
+    std::fs::write(&file, &script).expect("write");
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |region: Option<&str>| {
+        let mut cmd = Command::new("bash");
+        cmd.arg(&file).current_dir(repo.path());
+        scrubbed(&mut cmd)
+            .env("PATH", &path)
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION");
+        if let Some(r) = region {
+            cmd.env("AWS_REGION", r);
+        }
+        cmd.output().expect("run the script")
+    };
+    let out = run(None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("set AWS_REGION"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!log.exists(), "nothing was loaded");
+
+    let out = run(Some("eu-central-1"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let calls = std::fs::read_to_string(&log).expect("calls");
+    assert_eq!(calls.lines().count(), 2, "{calls}");
+    assert!(
+        calls.lines().all(|l| l.ends_with("--region eu-central-1")),
+        "{calls}"
+    );
+}

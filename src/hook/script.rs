@@ -88,7 +88,7 @@ pub fn render(hook: Hook, binary: Option<&str>, created_dir: bool) -> String {
          \x20 cat >&2 <<'EOF'\n\
          gitops-guard: the {name} hook cannot run: the gitops-guard binary was not found{}.\n\
          Install it, then try again:\n\
-         \x20 cargo install --path <a checkout of gitops-guard>\n\
+         \x20 cargo install --locked --path <a checkout of gitops-guard>\n\
          {}\
          To remove this hook: delete {name} from the hooks folder, or run `gitops-guard uninstall`.\n\
          EOF\n\

@@ -441,12 +441,10 @@ load_vault() {
 
 const SECRETS_MANAGER_LOAD: &str = r#"# REGION NAME < value: a new current version of the secret (created when missing).
 load_secretsmanager() {
-  local region=()
-  if [ -n "$1" ]; then region=(--region "$1"); fi
-  if aws secretsmanager describe-secret --secret-id "$2" ${region[@]+"${region[@]}"} >/dev/null 2>&1 </dev/null; then
-    aws secretsmanager put-secret-value --secret-id "$2" --secret-string file:///dev/stdin ${region[@]+"${region[@]}"} >/dev/null
+  if aws secretsmanager describe-secret --secret-id "$2" --region "$1" >/dev/null 2>&1 </dev/null; then
+    aws secretsmanager put-secret-value --secret-id "$2" --secret-string file:///dev/stdin --region "$1" >/dev/null
   else
-    aws secretsmanager create-secret --name "$2" --secret-string file:///dev/stdin ${region[@]+"${region[@]}"} >/dev/null
+    aws secretsmanager create-secret --name "$2" --secret-string file:///dev/stdin --region "$1" >/dev/null
   fi
   echo "loaded $2" >&2
 }
@@ -454,11 +452,20 @@ load_secretsmanager() {
 
 const PARAMETER_STORE_LOAD: &str = r#"# REGION NAME < value: the SecureString parameter's new value.
 load_parameter() {
-  local region=()
-  if [ -n "$1" ]; then region=(--region "$1"); fi
-  aws ssm put-parameter --name "$2" --type SecureString --overwrite --value file:///dev/stdin ${region[@]+"${region[@]}"} >/dev/null
+  aws ssm put-parameter --name "$2" --type SecureString --overwrite --value file:///dev/stdin --region "$1" >/dev/null
   echo "loaded $2" >&2
 }
+"#;
+
+/// For AWS entries whose Secret recorded no region: the environment names it, checked before
+/// anything is loaded (the AWS CLI's own default could be another account's region).
+const AWS_REGION_FALLBACK: &str = r#"# No region was recorded for some entries (`fix.backend.region` in .gitops-guard.yaml
+# records it): they go to $AWS_REGION, else $AWS_DEFAULT_REGION.
+aws_region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
+if [ -z "$aws_region" ]; then
+  echo "set AWS_REGION to the region of the secret store: no region was recorded for some entries" >&2
+  exit 1
+fi
 "#;
 
 const GCP_LOAD: &str = r#"# PROJECT NAME < value: a new version of the secret (created when missing).
@@ -572,13 +579,23 @@ pub fn script(inv: &Inventory, entries: &[Entry], target: Target, dir: &str) -> 
     for n in 1..=entries.len() {
         let _ = writeln!(out, "entry_{n} >/dev/null");
     }
+    let aws = |e: &Entry| matches!(e.service, Service::SecretsManager | Service::ParameterStore);
+    if entries.iter().any(|e| aws(e) && e.location.is_none()) {
+        let _ = write!(out, "{AWS_REGION_FALLBACK}");
+    }
     let _ = writeln!(out);
     for (n, e) in entries.iter().enumerate() {
         let location = e.location.as_deref().map(sh);
         let (function, location) = match e.service {
             Service::Vault => ("load_vault", location.unwrap_or_else(|| "secret".into())),
-            Service::SecretsManager => ("load_secretsmanager", location.unwrap_or("''".into())),
-            Service::ParameterStore => ("load_parameter", location.unwrap_or("''".into())),
+            Service::SecretsManager => (
+                "load_secretsmanager",
+                location.unwrap_or("\"$aws_region\"".into()),
+            ),
+            Service::ParameterStore => (
+                "load_parameter",
+                location.unwrap_or("\"$aws_region\"".into()),
+            ),
             Service::Gcp => ("load_gcp", location.unwrap_or("''".into())),
             Service::Azure => (
                 "load_azure",
