@@ -139,12 +139,38 @@ fn pre_commit_fix_hook_rewrites_the_secret() {
     assert!(passed, "{out}");
 }
 
+/// `pre-commit run` in `repo` with a local hook that runs this build's binary as the
+/// `gitops-guard-fix` hook does (`check --fix`, file names passed): the framework's own stash
+/// and roll-back, without building the hook (`try-repo` also keeps its patches in a temporary
+/// store of its own, unlike a commit's `pre-commit run`).
+fn run_local_fix_hook(repo: &TestRepo, home: &Path) -> (bool, String) {
+    let config = format!(
+        "repos:\n- repo: local\n  hooks:\n  - id: gitops-guard-fix\n    name: gitops-guard (fix)\n    entry: '{} check --fix'\n    language: system\n    pass_filenames: true\n    require_serial: true\n",
+        env!("CARGO_BIN_EXE_gitops-guard")
+    );
+    repo.stage(".pre-commit-config.yaml", config);
+    let mut cmd = std::process::Command::new("pre-commit");
+    common::scrubbed(&mut cmd)
+        .arg("run")
+        .current_dir(repo.path())
+        .env("PRE_COMMIT_HOME", home)
+        .env_remove("PRE_COMMIT_COLOR");
+    let out: Output = cmd.output().expect("run pre-commit");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 #[test]
 fn pre_commit_fix_hook_with_partial_staging_says_why_it_wrote_nothing() {
     if !pre_commit_available() {
         println!("NOTICE: `pre-commit` is not on PATH; skipping the partial staging test");
         return;
     }
+    let home = tempfile::tempdir().expect("tempdir");
     let repo = TestRepo::new();
     repo.stage("apps/cm.yaml", CONFIGMAP);
     repo.commit("base");
@@ -152,9 +178,10 @@ fn pre_commit_fix_hook_with_partial_staging_says_why_it_wrote_nothing() {
     // An unstaged edit of the same file: pre-commit stashes it, and would roll back a fix.
     let edited = format!("{SECRET}# more to come\n");
     repo.write("apps/db.yaml", &edited);
+    let (passed, out) = run_local_fix_hook(&repo, home.path());
     let staged = String::from_utf8_lossy(&repo.git(&["ls-files", "-s"]).stdout).into_owned();
-    let (passed, out) = try_repo(&repo, "gitops-guard-fix", &[]);
     assert!(!passed, "{out}");
+    assert!(out.contains("Stashing unstaged files"), "{out}");
     assert!(!out.contains(SECRET_VALUE), "the value leaked:\n{out}");
     assert!(
         out.contains(
@@ -169,14 +196,16 @@ fn pre_commit_fix_hook_with_partial_staging_says_why_it_wrote_nothing() {
         std::fs::read_to_string(repo.join("apps/db.yaml")).expect("file"),
         edited
     );
+    let (_, _) = run_local_fix_hook(&repo, home.path());
     assert_eq!(
         String::from_utf8_lossy(&repo.git(&["ls-files", "-s"]).stdout),
         staged
     );
     // Once the change is staged, the hook fixes the file.
     repo.git(&["add", "apps/db.yaml"]);
-    let (passed, out) = try_repo(&repo, "gitops-guard-fix", &[]);
+    let (passed, out) = run_local_fix_hook(&repo, home.path());
     assert!(!passed, "{out}");
+    assert!(!out.contains("wrote nothing"), "{out}");
     let fixed = std::fs::read_to_string(repo.join("apps/db.yaml")).expect("file");
     assert!(fixed.contains("kind: ExternalSecret"), "{out}\n{fixed}");
 }
