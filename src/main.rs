@@ -308,6 +308,17 @@ fn run_fix(
             writeln!(err, "{line}")?;
         }
         write!(err, "{text}")?;
+        if report.changed() && hook::framework::active() {
+            // pre-commit installed the binary in its own environment, not on PATH.
+            if let Ok(exe) = std::env::current_exe() {
+                writeln!(
+                    err,
+                    "(`gitops-guard` above is this hook's binary, which pre-commit keeps off your \
+                     PATH: {})",
+                    exe.display()
+                )?;
+            }
+        }
         err.flush()?;
     }
     Ok(report)
@@ -449,8 +460,11 @@ fn check(args: CheckArgs) -> Result<u8> {
     }
     outcome.remedy = if args.range.is_some() {
         engine::remedy::Remedy::History
-    } else {
+    } else if outcome.findings().any(|f| f.fixable) {
         hook::framework::remedy(repo.workdir())
+    } else {
+        // Only fixable findings get this advice: nothing to read on a clean commit.
+        engine::remedy::Remedy::Fix
     };
     let mut code = report_outcome(&args, &outcome)?;
     if args.format == Format::Human && !args.fix {

@@ -102,6 +102,7 @@ fn fix_outside_a_merge_still_writes() {
     assert!(!shown.contains("wrote nothing"), "{shown}");
     let fixed = std::fs::read_to_string(repo.join("apps/db.yaml")).expect("read");
     assert!(fixed.contains("kind: ExternalSecret"), "{fixed}");
+    assert!(!shown.contains("pre-commit keeps off your PATH"), "{shown}");
 }
 
 /// Writes what pre-commit leaves in its store when it stashes unstaged changes: a patch
@@ -168,4 +169,12 @@ fn fix_under_pre_commit_holds_back_on_files_with_stashed_changes() {
     assert!(!shown.contains("wrote nothing"), "{shown}");
     let fixed = std::fs::read_to_string(repo.join("apps/db.yaml")).expect("read");
     assert!(fixed.contains("kind: ExternalSecret"), "{fixed}");
+    // The next steps name `gitops-guard`, which pre-commit users do not have on PATH.
+    assert!(
+        shown.contains(&format!(
+            "which pre-commit keeps off your PATH: {}",
+            env!("CARGO_BIN_EXE_gitops-guard")
+        )),
+        "{shown}"
+    );
 }

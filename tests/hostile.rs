@@ -531,18 +531,28 @@ fn mid_merge_conflicts_are_skipped_and_said_others_scanned() {
         "{}",
         stderr(&out)
     );
-    // --fix leaves the conflicted file alone and fixes the other.
+    // --fix writes nothing while the merge is in progress (a rewritten file would stop
+    // `git merge --abort`), and says what it would do.
     let out = fix(&repo, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--fix wrote nothing: a merge is in progress"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("convert the raw Secrets in clean.yaml"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         std::fs::read_to_string(repo.join("conflict.yaml"))
             .unwrap()
             .contains("<<<<<<<")
     );
-    assert!(
-        !std::fs::read_to_string(repo.join("clean.yaml"))
-            .unwrap()
-            .contains("kind: Secret")
+    assert_eq!(
+        std::fs::read_to_string(repo.join("clean.yaml")).unwrap(),
+        SECRET
     );
 }
 
