@@ -2,13 +2,15 @@
 //! the binary has) and its scripts, run with bash the way the runner runs them
 //! (`bash --noprofile --norc -eo pipefail`), on a temporary repository with the real binary:
 //! the commits of a "pull request" are selected, annotated and written as SARIF, and the job
-//! fails on findings. GitHub's own expressions (`${{ … }}`) are supplied by the test through
-//! each step's `env`, which is where action.yml puts every one a script reads.
+//! fails on findings (tests/action_steps runs the steps). The install step's wheel path is
+//! tested in tests/wheel.rs, which has a wheel.
 
 #![cfg(unix)]
 
+mod action_steps;
 mod common;
 
+use action_steps::{Ran, action, bin_dir, step, steps};
 use common::TestRepo;
 use regex::Regex;
 use serde_json::Value;
@@ -19,23 +21,6 @@ use std::process::Command;
 const SECRET: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\nstringData:\n  password: action-marker-q3\n";
 const SECRET_VALUE: &str = "action-marker-q3";
 const CONFIGMAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  a: b\n";
-
-fn action() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml");
-    let text = std::fs::read_to_string(&path).expect("action.yml");
-    serde_saphyr::from_str(&text).expect("action.yml is YAML")
-}
-
-fn steps(action: &Value) -> &Vec<Value> {
-    action["runs"]["steps"].as_array().expect("runs.steps")
-}
-
-fn step<'a>(action: &'a Value, id: &str) -> &'a Value {
-    steps(action)
-        .iter()
-        .find(|s| s["id"] == id)
-        .unwrap_or_else(|| panic!("no step with id {id}"))
-}
 
 fn check_help() -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_gitops-guard"))
@@ -121,56 +106,21 @@ fn the_action_passes_only_flags_the_binary_has() {
     }
 }
 
-/// Runs one step's script as the runner does, with `env` supplying the step's expressions;
-/// returns (exit code, stdout, what the step wrote to $GITHUB_OUTPUT).
+/// Runs a step with the binary under test on PATH: (exit code, its output, what it wrote to
+/// `$GITHUB_OUTPUT`).
 fn run_step(
     step: &Value,
     cwd: &Path,
-    runner_temp: &Path,
+    temp: &Path,
     env: &[(&str, &str)],
 ) -> (i32, String, BTreeMap<String, String>) {
-    let declared = step["env"].as_object().cloned().unwrap_or_default();
-    for (key, _) in env {
-        assert!(declared.contains_key(*key), "the step does not read {key}");
-    }
-    for key in declared.keys() {
-        assert!(
-            env.iter().any(|(k, _)| k == key),
-            "the test must supply {key}"
-        );
-    }
-    let output_file = runner_temp.join("github-output");
-    std::fs::write(&output_file, "").expect("output file");
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_gitops-guard"))
-        .parent()
-        .expect("bin dir");
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut cmd = Command::new("bash");
-    common::scrubbed(&mut cmd)
-        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
-        .arg(step["run"].as_str().expect("run"))
-        .current_dir(cwd)
-        .env("PATH", path)
-        .env("GITHUB_OUTPUT", &output_file)
-        .env("RUNNER_TEMP", runner_temp)
-        .envs(env.iter().copied());
-    let out = cmd.output().expect("bash");
-    let outputs = std::fs::read_to_string(&output_file)
-        .expect("output file")
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let stdout = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.code().unwrap_or(-1), stdout, outputs)
+    let Ran {
+        code,
+        text,
+        outputs,
+        ..
+    } = action_steps::run_step(step, cwd, temp, env, Some(bin_dir()));
+    (code, text, outputs)
 }
 
 #[test]
@@ -330,4 +280,21 @@ fn the_action_passes_a_clean_pull_request_and_checks_a_new_branch_whole() {
         ],
     );
     assert_eq!(out["scope"], "--range=main~1..main");
+}
+
+/// With gitops-guard already on PATH and no `package`, the install step installs nothing.
+#[test]
+fn the_install_step_uses_a_binary_already_on_path() {
+    let action = action();
+    let temp = tempfile::tempdir().expect("tempdir");
+    let ran = action_steps::run_step(
+        step(&action, "install"),
+        temp.path(),
+        temp.path(),
+        &[("GG_PACKAGE", ""), ("GG_SOURCE", "/nonexistent")],
+        Some(bin_dir()),
+    );
+    assert_eq!(ran.code, 0, "{}", ran.text);
+    assert!(ran.path_added.is_empty(), "{:?}", ran.path_added);
+    assert!(!temp.path().join("gitops-guard").exists());
 }

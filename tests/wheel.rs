@@ -11,6 +11,7 @@
 
 #![cfg(unix)]
 
+mod action_steps;
 mod common;
 
 use common::TestRepo;
@@ -258,4 +259,50 @@ fn pre_commit_local_hook_installs_a_built_wheel_and_refuses_a_secret() {
         "{out}"
     );
     assert!(!out.contains(SECRET_VALUE), "the value leaked:\n{out}");
+}
+
+/// The GitHub Action's install step with `package:` set to a wheel: it installs the wheel into
+/// a virtualenv of its own and puts only the binary's folder on the job's PATH.
+#[test]
+fn the_action_installs_gitops_guard_from_a_wheel() {
+    if !available(&["python3", "-m", "pip"]) {
+        return;
+    }
+    let wheel = built_wheel().display().to_string();
+    let action = action_steps::action();
+    let temp = tempfile::tempdir().expect("tempdir");
+    let ran = action_steps::run_step(
+        action_steps::step(&action, "install"),
+        temp.path(),
+        temp.path(),
+        &[("GG_PACKAGE", &wheel), ("GG_SOURCE", "/nonexistent")],
+        None,
+    );
+    assert_eq!(ran.code, 0, "{}", ran.text);
+    assert_eq!(ran.path_added.len(), 1, "{:?}", ran.path_added);
+    let dir = &ran.path_added[0];
+    let mut entries: Vec<String> = std::fs::read_dir(dir)
+        .expect("the folder added to PATH")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        vec!["gitops-guard"],
+        "the binary only, not a Python"
+    );
+
+    let repo = TestRepo::new();
+    repo.stage("apps/db.yaml", SECRET);
+    let mut cmd = Command::new(dir.join("gitops-guard"));
+    common::scrubbed(&mut cmd)
+        .args(["check", "--format", "github"])
+        .current_dir(repo.path());
+    let out = cmd.output().expect("run the installed binary");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("::error file=apps/db.yaml,line=1,"),
+        "{}",
+        text(&out)
+    );
 }
