@@ -235,3 +235,47 @@ fn the_hooks_keep_the_existing_ids_and_add_the_wheel_hook() {
     assert_eq!(wheel["pass_filenames"], true);
     assert_eq!(wheel["require_serial"], true);
 }
+
+/// The set-up the docs describe names only hooks that exist and inputs the action declares.
+#[test]
+fn the_docs_name_only_hook_ids_and_action_inputs_that_exist() {
+    let hooks: serde_json::Value =
+        serde_saphyr::from_str(&read(".pre-commit-hooks.yaml")).expect("YAML");
+    let ids: Vec<&str> = hooks
+        .as_array()
+        .expect("hooks")
+        .iter()
+        .filter_map(|h| h["id"].as_str())
+        .collect();
+    let docs = format!("{}\n{}", read("README.md"), read("docs/integrations.md"));
+    let mentioned = regex::Regex::new(r"id: (gitops-guard[\w-]*)").expect("regex");
+    let mut seen = 0;
+    for cap in mentioned.captures_iter(&docs) {
+        assert!(ids.contains(&&cap[1]), "the docs name hook {}", &cap[1]);
+        seen += 1;
+    }
+    assert!(seen >= 3, "{seen}");
+    assert!(docs.contains("id: gitops-guard-wheel") || docs.contains("`gitops-guard-wheel`"));
+
+    let action: serde_json::Value = serde_saphyr::from_str(&read("action.yml")).expect("YAML");
+    let inputs = action["inputs"].as_object().expect("inputs");
+    let integrations = read("docs/integrations.md");
+    let uses = integrations
+        .find("/gitops-guard@<commit SHA")
+        .expect("the docs show the action");
+    let with_block = &integrations[uses..];
+    let with_block = &with_block[with_block.find("with:").expect("with:")..];
+    let block_end = with_block.find("```").expect("end of the snippet");
+    let key = regex::Regex::new(r"(?m)^\s+(?:# )?([a-z][\w-]*): ").expect("regex");
+    let keys: Vec<&str> = key
+        .captures_iter(&with_block[..block_end])
+        .map(|c| c.get(1).expect("key").as_str())
+        .collect();
+    assert!(keys.contains(&"package"), "{keys:?}");
+    for k in keys {
+        assert!(
+            inputs.contains_key(k),
+            "the docs pass input `{k}` the action lacks"
+        );
+    }
+}
