@@ -408,6 +408,56 @@ impl Repo {
         }
     }
 
+    /// The command-line paths that name no entry of the index (`index_paths`, every path
+    /// of it) and no file HEAD has (a staged deletion): a typo or an untracked file would
+    /// otherwise pass as "0 files scanned". Each comes with whether it exists on disk
+    /// (untracked) or not at all.
+    pub fn unmatched_paths(
+        &self,
+        paths: &[PathBuf],
+        index_paths: &[String],
+    ) -> Result<Vec<(PathBuf, bool)>, SourceError> {
+        let root = self.root.as_deref().ok_or(SourceError::Bare)?;
+        let base = self.cwd.as_deref().unwrap_or(root);
+        let mut wanted: Vec<(Vec<u8>, &PathBuf)> = Vec::with_capacity(paths.len());
+        for p in paths {
+            let set = self.resolve_paths(std::slice::from_ref(p))?;
+            if set.everything {
+                continue;
+            }
+            wanted.extend(set.prefixes.into_iter().map(|b| (b, p)));
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pending: HashSet<&[u8]> = wanted.iter().map(|(b, _)| b.as_slice()).collect();
+        // One pass over the index, looking each path and its folders up (as PathSet does).
+        for path in index_paths {
+            if pending.is_empty() {
+                break;
+            }
+            let path = path.as_bytes();
+            pending.remove(path);
+            for i in memchr::memchr_iter(b'/', path) {
+                pending.remove(&path[..i]);
+            }
+        }
+        let head = self.repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+        Ok(wanted
+            .iter()
+            .filter(|(b, _)| pending.contains(b.as_slice()))
+            // A staged deletion (in HEAD, gone from the index) leaves nothing to check.
+            .filter(|(b, _)| {
+                let rel = Path::new(std::str::from_utf8(b).unwrap_or_default());
+                !head.as_ref().is_some_and(|t| t.get_path(rel).is_ok())
+            })
+            .map(|(_, p)| {
+                let on_disk = base.join(p).symlink_metadata().is_ok();
+                ((*p).clone(), on_disk)
+            })
+            .collect())
+    }
+
     /// Resolves user paths (relative to the current directory, or absolute) to
     /// repository-relative prefixes.
     fn resolve_paths(&self, paths: &[PathBuf]) -> Result<PathSet, SourceError> {
