@@ -316,7 +316,7 @@ mod tests {
             err.starts_with("line 1 column 28: not a gitops-guard baseline"),
             "{err}"
         );
-        assert_eq!(err.matches("line ").count(), 1, "{err}");
+        assert_eq!(err.matches(" column ").count(), 1, "{err}");
         let err = Baseline::parse("{\"version\": 9, \"entries\": []}").unwrap_err();
         assert!(err.contains("version 9 is not supported"), "{err}");
     }
