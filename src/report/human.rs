@@ -114,10 +114,12 @@ pub fn render(file: &FileResult, finding: &Finding, color: bool) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    // Wrapped at spaces only: an image name or a path is never split at a `-` or mid-word.
+    // Wrapped at spaces only: an image name or a path is never split at a `-`, a `/` or
+    // mid-word (a name longer than the line stays whole on a line of its own).
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_context_lines(1);
     // In a range or a push the same path can appear in several commits: say which one, in
