@@ -430,8 +430,23 @@ impl Repo {
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pending: HashSet<&[u8]> = wanted.iter().map(|(b, _)| b.as_slice()).collect();
-        // One pass over the index, looking each path and its folders up (as PathSet does).
+        // The index is sorted: a binary search per path settles the everyday case.
+        let found = |b: &[u8]| {
+            let at = index_paths.partition_point(|p| p.as_bytes() < b);
+            let folder = [b, b"/"].concat();
+            let below = index_paths.partition_point(|p| p.as_bytes() < folder.as_slice());
+            index_paths.get(at).is_some_and(|p| p.as_bytes() == b)
+                || index_paths
+                    .get(below)
+                    .is_some_and(|p| p.as_bytes().starts_with(&folder))
+        };
+        let mut pending: HashSet<&[u8]> = wanted
+            .iter()
+            .map(|(b, _)| b.as_slice())
+            .filter(|b| !found(b))
+            .collect();
+        // What it did not find is confirmed by one pass over the index, each path and its
+        // folders looked up (as PathSet does), in case lossily decoded paths broke the order.
         for path in index_paths {
             if pending.is_empty() {
                 break;
