@@ -317,7 +317,11 @@ fn scan_file_with(
             if !reads_docs {
                 return result;
             }
-            if let Some(level) = ctx.settings.level(catalog::INVALID_YAML.code) {
+            if let Some(level) = ctx
+                .settings
+                .level(catalog::INVALID_YAML.code)
+                .filter(|_| !ctx.settings.ignored_in(path, catalog::INVALID_YAML.code))
+            {
                 let at = e.valid_up_to();
                 let mut f = internal::not_utf8(path, at);
                 f.severity = level;

@@ -107,10 +107,13 @@ mod tests {
         let f = Finding::new(&catalog::RAW_SECRET, "s.yaml", 0..text.len(), "m")
             .with_label(0..12, "raw Secret")
             .with_label(v - 10..v - 2, "value");
-        let masked = Masked::new(text, &[v..v + 12]);
+        let masked = Masked::new(text, std::slice::from_ref(&(v..v + 12)));
         let ctx = context(&f, Some(&masked));
         assert_eq!(ctx, "kind: Secret\npassword: ********");
-        let other = Masked::new(&text.replace("aHVudGVyMg==", "c2VjcmV0"), &[v..v + 8]);
+        let other = Masked::new(
+            &text.replace("aHVudGVyMg==", "c2VjcmV0"),
+            std::slice::from_ref(&(v..v + 8)),
+        );
         assert_eq!(of(&f, Some(&masked)), of(&f, Some(&other)));
     }
 }

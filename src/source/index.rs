@@ -464,7 +464,7 @@ impl Repo {
             // A staged deletion (in HEAD, gone from the index) leaves nothing to check.
             .filter(|(b, _)| {
                 let rel = Path::new(std::str::from_utf8(b).unwrap_or_default());
-                !head.as_ref().is_some_and(|t| t.get_path(rel).is_ok())
+                head.as_ref().is_none_or(|t| t.get_path(rel).is_err())
             })
             .map(|(_, p)| {
                 let on_disk = base.join(p).symlink_metadata().is_ok();
