@@ -8,8 +8,8 @@
 //! a repository already has. The `catalog` names the rules for all of them.
 //!
 //! Imports point one way, down the layers of README.md (Architecture): `catalog`, `manifest`,
-//! `masked`, `pattern`, `suggest`; then `finding`, `fingerprint`, `source`, `suppress`,
-//! `config`; `layout`; `rules`; `engine`; `report`, `fix`, `inventory`, `baseline`; `hook`,
+//! `masked`, `pattern`, `suggest`; then `finding`, `source`, `suppress`, `config`; `layout`,
+//! `fingerprint`; `rules`; `engine`; `report`, `fix`, `inventory`, `baseline`; `hook`,
 //! `secrets`. `tests/layering.rs` keeps it so.
 
 pub mod baseline;

@@ -9,8 +9,8 @@ use std::path::Path;
 /// one of its own layer or above.
 const LAYERS: &[&[&str]] = &[
     &["catalog", "manifest", "masked", "pattern", "suggest"],
-    &["finding", "fingerprint", "source", "suppress", "config"],
-    &["layout"],
+    &["finding", "source", "suppress", "config"],
+    &["layout", "fingerprint"],
     &["rules"],
     &["engine"],
     &["report", "fix", "inventory", "baseline"],
