@@ -284,6 +284,9 @@ fn load_settings(args: &CheckArgs, root: Option<&std::path::Path>) -> Result<Set
     for code in codes(&args.ignore)? {
         settings.set_level(code, None);
     }
+    if args.verbose {
+        settings.images.record_allowed();
+    }
     Ok(settings)
 }
 
@@ -549,7 +552,8 @@ fn check(args: CheckArgs) -> Result<u8> {
              deletions); nothing was checked"
         );
     }
-    let mut code = report_outcome(&args, &outcome, &baselined)?;
+    let allowed = settings.images.allowed_seen();
+    let mut code = report_outcome(&args, &outcome, &baselined, &allowed)?;
     if args.format == Format::Human && !args.fix {
         remind_saved_values(&repo)?;
     }
@@ -586,7 +590,7 @@ fn check_dir(args: CheckArgs) -> Result<u8> {
     let (set, view) = gitops_guard::source::dir::collect(&args.paths, &limits);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
     let baselined = apply_baseline(&args, Some(&cwd), &settings, &view, &mut outcome)?;
-    let code = report_outcome(&args, &outcome, &baselined)?;
+    let code = report_outcome(&args, &outcome, &baselined, &settings.images.allowed_seen())?;
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
 }
 
@@ -621,6 +625,7 @@ fn report_outcome(
     args: &CheckArgs,
     outcome: &engine::Outcome,
     baselined: &[gitops_guard::finding::Finding],
+    allowed_images: &[(String, String)],
 ) -> Result<u8> {
     let mut err = std::io::stderr().lock();
     for s in &outcome.skipped {
@@ -648,6 +653,12 @@ fn report_outcome(
         }
         for note in outcome.files.iter().flat_map(|f| &f.notes) {
             writeln!(err, "allowed {note}")?;
+        }
+        for (image, pattern) in allowed_images {
+            writeln!(
+                err,
+                "allowed image {image}: matches `{pattern}` in `images.allow`"
+            )?;
         }
         for f in baselined {
             writeln!(

@@ -208,6 +208,32 @@ fn verbose_lists_excluded_files() {
 }
 
 #[test]
+fn verbose_lists_images_allowed_by_the_configuration() {
+    let repo = many(2);
+    repo.stage(
+        ".gitops-guard.yaml",
+        "images:\n  allow: [\"docker.io/library/nginx\"]\n",
+    );
+    let out = repo
+        .cmd()
+        .args(["check", "-v", "--format", "json"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("allowed image"))
+            .collect::<Vec<_>>(),
+        ["allowed image nginx: matches `docker.io/library/nginx` in `images.allow`"],
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(findings(&json), [f("GG101", "apps/db.yaml", 1)]);
+    let out = repo.cmd().args(["check"]).output().expect("run");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("allowed image"));
+}
+
+#[test]
 fn sarif_is_valid_and_has_what_code_scanning_uses() {
     let repo = many(1);
     repo.stage(
