@@ -419,17 +419,6 @@ impl Repo {
     ) -> Result<Vec<(PathBuf, bool)>, SourceError> {
         let root = self.root.as_deref().ok_or(SourceError::Bare)?;
         let base = self.cwd.as_deref().unwrap_or(root);
-        let mut wanted: Vec<(Vec<u8>, &PathBuf)> = Vec::with_capacity(paths.len());
-        for p in paths {
-            let set = self.resolve_paths(std::slice::from_ref(p))?;
-            if set.everything {
-                continue;
-            }
-            wanted.extend(set.prefixes.into_iter().map(|b| (b, p)));
-        }
-        if wanted.is_empty() {
-            return Ok(Vec::new());
-        }
         // The index is sorted: a binary search per path settles the everyday case.
         let found = |b: &[u8]| {
             let at = index_paths.partition_point(|p| p.as_bytes() < b);
@@ -440,6 +429,25 @@ impl Repo {
                     .get(below)
                     .is_some_and(|p| p.as_bytes().starts_with(&folder))
         };
+        let mut wanted: Vec<(Vec<u8>, &PathBuf)> = Vec::with_capacity(paths.len());
+        for p in paths {
+            // From the root, a plain relative path (how pre-commit passes them) is looked up
+            // as it is; anything else is resolved as the scan resolved it.
+            let plain = base == root
+                && p.components().all(|c| matches!(c, Component::Normal(_)))
+                && p.to_str().is_some_and(|s| found(s.as_bytes()));
+            if plain {
+                continue;
+            }
+            let set = self.resolve_paths(std::slice::from_ref(p))?;
+            if set.everything {
+                continue;
+            }
+            wanted.extend(set.prefixes.into_iter().map(|b| (b, p)));
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut pending: HashSet<&[u8]> = wanted
             .iter()
             .map(|(b, _)| b.as_slice())
