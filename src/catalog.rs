@@ -92,6 +92,11 @@ pub const INVALID_SUPPRESSION: RuleInfo = warning(rule(
     "invalid-suppression",
     "a suppression names an unknown rule or is malformed",
 ));
+pub const UNUSED_BASELINE_ENTRY: RuleInfo = warning(rule(
+    "GG006",
+    "unused-baseline-entry",
+    "a baseline entry matches no finding any more (reported under `--all`)",
+));
 pub const RAW_SECRET: RuleInfo = fixable(rule(
     "GG101",
     "raw-secret",
@@ -169,6 +174,7 @@ pub const ALL: &[&RuleInfo] = &[
     &FILE_TOO_LARGE,
     &UNUSED_SUPPRESSION,
     &INVALID_SUPPRESSION,
+    &UNUSED_BASELINE_ENTRY,
     &RAW_SECRET,
     &SECRET_GENERATOR_LITERAL,
     &PLAINTEXT_GIT_CRYPT,

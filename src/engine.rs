@@ -46,6 +46,10 @@ pub struct Outcome {
     /// What the report advises doing about the findings (set by the caller, which knows
     /// where the content came from).
     pub remedy: remedy::Remedy,
+    /// Findings the baseline accepted and took out of `files` (see `crate::baseline`).
+    pub baselined: usize,
+    /// Selected paths the configuration's `exclude` passed over (for `--verbose`).
+    pub excluded: Vec<String>,
 }
 
 impl Outcome {
@@ -113,10 +117,17 @@ fn scan_inner(
     let mut layout = LayoutIndex::for_run(settings, repo);
     let mut errors = set.errors;
     let mut read_skips = set.skipped;
+    let mut excluded = Vec::new();
     let mut candidates: Vec<_> = set
         .candidates
         .into_iter()
-        .filter(|c| !settings.is_excluded(&c.path))
+        .filter(|c| {
+            let out = settings.is_excluded(&c.path);
+            if out {
+                excluded.push(c.path.clone());
+            }
+            !out
+        })
         .collect();
     let mut pending = set.pending;
     // A large scan of the index (a first import, `--all`) reads nearly every blob anyway:
@@ -169,10 +180,10 @@ fn scan_inner(
             File(FileResult),
             Skip(Skipped),
             Error(ReadError),
-            Excluded,
+            Excluded(String),
         }
         let items = pending.map(serial, |read| match read {
-            Read::Scan(c) if settings.is_excluded(&c.path) => Item::Excluded,
+            Read::Scan(c) if settings.is_excluded(&c.path) => Item::Excluded(c.path),
             Read::Scan(c) => Item::File(work(&c)),
             Read::Skip(s) => Item::Skip(s),
             Read::Error(e) => Item::Error(e),
@@ -185,7 +196,7 @@ fn scan_inner(
                 }
                 Item::Skip(s) => read_skips.push(s),
                 Item::Error(e) => errors.push(e),
-                Item::Excluded => {}
+                Item::Excluded(path) => excluded.push(path),
             }
         }
     }
@@ -206,6 +217,7 @@ fn scan_inner(
     let mut too_large = Vec::new();
     for s in read_skips {
         if settings.is_excluded(&s.path) {
+            excluded.push(s.path);
             continue;
         }
         if let SkipReason::TooLarge { size, limit } = s.reason {
@@ -214,7 +226,10 @@ fn scan_inner(
         skipped.push(s);
     }
     for (path, size, limit) in too_large {
-        if let Some(level) = settings.level(catalog::FILE_TOO_LARGE.code) {
+        if let Some(level) = settings
+            .level(catalog::FILE_TOO_LARGE.code)
+            .filter(|_| !settings.ignored_in(&path, catalog::FILE_TOO_LARGE.code))
+        {
             let mut f = internal::too_large(&path, size, limit);
             f.severity = level;
             f.start = Position { line: 1, column: 1 };
@@ -236,6 +251,8 @@ fn scan_inner(
         skipped,
         files_scanned,
         remedy: remedy::Remedy::default(),
+        baselined: 0,
+        excluded,
     }
 }
 
@@ -243,7 +260,10 @@ fn scan_inner(
 /// code frame is shown for any of its findings.
 fn plaintext_git_crypt(result: &mut FileResult, settings: &Settings) {
     result.display = None;
-    if let Some(level) = settings.level(catalog::PLAINTEXT_GIT_CRYPT.code) {
+    if let Some(level) = settings
+        .level(catalog::PLAINTEXT_GIT_CRYPT.code)
+        .filter(|_| !settings.ignored_in(&result.path, catalog::PLAINTEXT_GIT_CRYPT.code))
+    {
         let mut f = rules::plaintext_git_crypt::finding(&result.path);
         f.severity = level;
         f.start = Position { line: 1, column: 1 };
@@ -270,6 +290,7 @@ fn scan_file_with(
     let kind = FileKind::of(path);
     let active: Vec<(&dyn Rule, Severity)> = rules::RULES
         .iter()
+        .filter(|r| !ctx.settings.ignored_in(path, r.code()))
         .filter_map(|r| ctx.settings.level(r.code()).map(|lvl| (*r, lvl)))
         .filter(|(r, _)| r.applies_in(ctx, kind, path, bytes))
         .collect();
@@ -301,7 +322,11 @@ fn scan_file_with(
             if !reads_docs {
                 return result;
             }
-            if let Some(level) = ctx.settings.level(catalog::INVALID_YAML.code) {
+            if let Some(level) = ctx
+                .settings
+                .level(catalog::INVALID_YAML.code)
+                .filter(|_| !ctx.settings.ignored_in(path, catalog::INVALID_YAML.code))
+            {
                 let at = e.valid_up_to();
                 let mut f = internal::not_utf8(path, at);
                 f.severity = level;
@@ -345,6 +370,8 @@ fn scan_file_with(
     }
     let lines = LineIndex::new(text);
     apply_suppressions(&mut findings, text, &docs, &lines, ctx.settings, path);
+    // `per-file-ignores` also covers what the engine itself reports (GG001, GG004, GG005).
+    findings.retain(|f| !ctx.settings.ignored_in(path, f.code));
     for f in &mut findings {
         f.start = lines.position(text, f.span.start);
         f.end = lines.position(text, f.span.end.max(f.span.start));
@@ -384,10 +411,19 @@ fn apply_suppressions(
         return;
     }
     findings.retain(|f| {
+        // The line the finding starts on, and the line the report points at (its first
+        // label: a Secret's `kind: Secret`, not the object's first line): a comment on
+        // either suppresses it.
         let line = lines.position(text, f.span.start).line;
+        let shown = f
+            .labels
+            .first()
+            .map_or(line, |l| lines.position(text, l.span.start).line);
         let mut suppressed = false;
         for s in sups.iter_mut() {
-            if s.covers(f.code, f.span.start, line) {
+            if s.covers(f.code, f.span.start, line)
+                || (shown != line && s.covers(f.code, f.span.start, shown))
+            {
                 s.used = true;
                 suppressed = true;
             }
@@ -397,7 +433,7 @@ fn apply_suppressions(
     if let Some(level) = settings.level(catalog::UNUSED_SUPPRESSION.code) {
         for s in sups
             .iter()
-            .filter(|s| !s.used && names_enabled_rule(s, settings))
+            .filter(|s| !s.used && names_enabled_rule(s, settings, path))
         {
             let mut f = internal::unused_suppression(path, s.span.clone());
             f.severity = level;
@@ -413,10 +449,13 @@ fn apply_suppressions(
     }
 }
 
-/// A suppression for rules that are all off is not "unused": it waits for them to be on.
-fn names_enabled_rule(s: &Suppression, settings: &Settings) -> bool {
+/// A suppression for rules that are all off (here) is not "unused": it waits for them to be
+/// on.
+fn names_enabled_rule(s: &Suppression, settings: &Settings, path: &str) -> bool {
     match &s.codes {
         None => true,
-        Some(codes) => codes.iter().any(|c| settings.level(c).is_some()),
+        Some(codes) => codes
+            .iter()
+            .any(|c| settings.level(c).is_some() && !settings.ignored_in(path, c)),
     }
 }

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use gitops_guard::baseline::{self, Baseline};
 use gitops_guard::config::{self, Settings};
 use gitops_guard::fix::moves;
 use gitops_guard::report::{self, Format};
@@ -49,12 +50,25 @@ enum Command {
     /// Report what runs where at which version (index, commit or folder), or what a range
     /// of commits changes in the cluster (`--range BASE..HEAD`).
     Report(gitops_guard::inventory::cli::ReportArgs),
+    /// Accept the findings the repository has now: write .gitops-guard-baseline.json (meant
+    /// to be committed), which `check` then honours. Rewritten from scratch each time.
+    Baseline(BaselineArgs),
     /// Write a commented default .gitops-guard.yaml at the repository root.
     Init {
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Args)]
+struct BaselineArgs {
+    /// Configuration file (default: .gitops-guard.yaml at the repository root).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore any configuration file.
+    #[arg(long, conflicts_with = "config")]
+    isolated: bool,
 }
 
 #[derive(Args)]
@@ -81,12 +95,22 @@ struct CheckArgs {
     /// Ignore any configuration file.
     #[arg(long, conflicts_with = "config")]
     isolated: bool,
-    /// Only these rules (codes or names, comma-separated).
+    /// Only these rules (codes, names or code prefixes such as `GG2`; comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     select: Vec<String>,
-    /// Turn these rules off (codes or names, comma-separated).
+    /// Turn these rules off (codes, names or code prefixes such as `GG3`; comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     ignore: Vec<String>,
+    /// Report every finding, also those .gitops-guard-baseline.json accepts.
+    #[arg(long)]
+    no_baseline: bool,
+    /// Print a count per rule instead of the findings (text, or JSON with `--format json`).
+    #[arg(long)]
+    statistics: bool,
+    /// Colour the human report: auto (a terminal, unless NO_COLOR is set, FORCE_COLOR
+    /// forces it, TERM=dumb turns it off), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = report::color::ColorChoice::Auto)]
+    color: report::color::ColorChoice,
     /// Exit 0 even when there are findings.
     #[arg(long)]
     exit_zero: bool,
@@ -203,6 +227,7 @@ fn run(cli: Cli) -> Result<u8> {
             write!(out, "{}", rule.doc())?;
             Ok(0)
         }
+        Command::Baseline(args) => write_baseline(&args),
         Command::Init { force } => {
             let repo = Repo::open()?;
             let root = repo
@@ -228,27 +253,26 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-fn load_settings(args: &CheckArgs, root: Option<&std::path::Path>) -> Result<Settings> {
-    let mut settings = if args.isolated {
+fn load_config(
+    config: Option<&std::path::Path>,
+    isolated: bool,
+    root: Option<&std::path::Path>,
+) -> Result<Settings> {
+    Ok(if isolated {
         Settings::default()
-    } else if let Some(path) = &args.config {
+    } else if let Some(path) = config {
         Settings::load(path)?
     } else {
         match root.map(|w| w.join(config::FILE_NAME)) {
             Some(path) if path.is_file() => Settings::load(&path)?,
             _ => Settings::default(),
         }
-    };
-    let codes = |names: &[String]| -> Result<Vec<&'static str>> {
-        names
-            .iter()
-            .map(|n| {
-                rules::lookup(n)
-                    .map(|r| r.code())
-                    .with_context(|| format!("unknown rule `{n}` (see `gitops-guard rules`)"))
-            })
-            .collect()
-    };
+    })
+}
+
+fn load_settings(args: &CheckArgs, root: Option<&std::path::Path>) -> Result<Settings> {
+    let mut settings = load_config(args.config.as_deref(), args.isolated, root)?;
+    let codes = |names: &[String]| config::select::codes(names).map_err(anyhow::Error::msg);
     if !args.select.is_empty() {
         let keep = codes(&args.select)?;
         for r in rules::RULES {
@@ -260,7 +284,75 @@ fn load_settings(args: &CheckArgs, root: Option<&std::path::Path>) -> Result<Set
     for code in codes(&args.ignore)? {
         settings.set_level(code, None);
     }
+    if args.verbose {
+        settings.images.record_allowed();
+    }
     Ok(settings)
+}
+
+/// `gitops-guard baseline`: every finding of the whole index, written from scratch.
+fn write_baseline(args: &BaselineArgs) -> Result<u8> {
+    let repo = Repo::open()?;
+    let root = repo
+        .workdir()
+        .context("the repository has no working tree to write a baseline into")?;
+    let settings = load_config(args.config.as_deref(), args.isolated, Some(root))?;
+    let limits = Limits {
+        max_file_size: settings.max_file_size,
+    };
+    let (set, view) = repo.collect_and_view(&Selection::All, &limits, true)?;
+    let outcome = engine::scan(set, &settings, &view, false);
+    if !outcome.errors.is_empty() {
+        let mut err = std::io::stderr().lock();
+        for e in &outcome.errors {
+            writeln!(err, "error: {}: {}", e.path, e.message)?;
+        }
+        anyhow::bail!("not writing a baseline: some files could not be read");
+    }
+    let entries = baseline::entries(&outcome);
+    let path = root.join(config::BASELINE_FILE_NAME);
+    std::fs::write(&path, baseline::render(&entries))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let files: std::collections::BTreeSet<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+    eprintln!(
+        "wrote {} ({} {} in {} {}); commit it, and `gitops-guard check` reports only new findings",
+        path.display(),
+        entries.len(),
+        if entries.len() == 1 {
+            "entry"
+        } else {
+            "entries"
+        },
+        files.len(),
+        if files.len() == 1 { "file" } else { "files" },
+    );
+    Ok(0)
+}
+
+/// Takes what the baseline accepts out of `outcome` (unless `--no-baseline`), returning the
+/// accepted findings for `--verbose`. Unused entries are reported only by a scan of everything
+/// (`--all`). Reads the baseline only when there is something it could change.
+fn apply_baseline(
+    args: &CheckArgs,
+    root: Option<&std::path::Path>,
+    settings: &Settings,
+    view: &dyn gitops_guard::source::RepoView,
+    outcome: &mut engine::Outcome,
+) -> Result<Vec<gitops_guard::finding::Finding>> {
+    let report_unused = args.all;
+    if args.no_baseline || (outcome.files.is_empty() && !report_unused) {
+        return Ok(Vec::new());
+    }
+    let Some(root) = root else {
+        return Ok(Vec::new());
+    };
+    let Some(accepted) =
+        Baseline::load(&root.join(config::BASELINE_FILE_NAME)).map_err(anyhow::Error::msg)?
+    else {
+        return Ok(Vec::new());
+    };
+    let known = baseline::path_lookup(view.paths());
+    Ok(accepted.apply(outcome, &known, report_unused, settings))
 }
 
 /// `--fix`: converts the GG101 Secrets of the scanned files and prints what was done (to
@@ -406,6 +498,11 @@ fn secret_fix_inputs(args: &CheckArgs, set: &ScanSet) -> Vec<(String, Vec<u8>)> 
 }
 
 fn check(args: CheckArgs) -> Result<u8> {
+    if args.statistics && matches!(args.format, Format::Sarif | Format::Github) {
+        anyhow::bail!(
+            "--statistics prints text or JSON: use it with --format human, concise or json"
+        );
+    }
     if args.no_git {
         return check_dir(args);
     }
@@ -426,8 +523,12 @@ fn check(args: CheckArgs) -> Result<u8> {
     // Without --fix nothing needs the bytes after the scan: read them while scanning.
     let collect = || -> Result<_> { Ok(repo.collect_and_view(&selection, &limits, !args.fix)?) };
     let (set, mut view) = collect()?;
+    if let Selection::Paths(paths) = &selection {
+        warn_unmatched_paths(&repo, paths, view.paths())?;
+    }
     let mut fix_inputs = secret_fix_inputs(&args, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
+    let mut baselined = apply_baseline(&args, repo.workdir(), &settings, &view, &mut outcome)?;
     // Before anything is written: a fix that git or pre-commit would undo is not attempted.
     let hold = if args.fix {
         hook::fix_gate::hold(repo.git(), &fix_targets(&outcome))
@@ -455,6 +556,7 @@ fn check(args: CheckArgs) -> Result<u8> {
                 view = new_view;
                 fix_inputs = secret_fix_inputs(&args, &set);
                 outcome = engine::scan(set, &settings, &view, args.serial);
+                baselined = apply_baseline(&args, repo.workdir(), &settings, &view, &mut outcome)?;
             }
         }
     }
@@ -466,7 +568,18 @@ fn check(args: CheckArgs) -> Result<u8> {
         // Only fixable findings get this advice: nothing to read on a clean commit.
         engine::remedy::Remedy::Fix
     };
-    let mut code = report_outcome(&args, &outcome)?;
+    if let Selection::Range(range) = &selection
+        && outcome.files_scanned == 0
+        && outcome.skipped.is_empty()
+        && outcome.errors.is_empty()
+    {
+        eprintln!(
+            "warning: --range {range} adds or changes no file (no commits in it, or only \
+             deletions); nothing was checked"
+        );
+    }
+    let allowed = settings.images.allowed_seen();
+    let mut code = report_outcome(&args, &outcome, &baselined, &allowed)?;
     if args.format == Format::Human && !args.fix {
         remind_saved_values(&repo)?;
     }
@@ -506,26 +619,100 @@ fn check_dir(args: CheckArgs) -> Result<u8> {
     let (set, view) = gitops_guard::source::dir::collect(&args.paths, &limits);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
     outcome.remedy = engine::remedy::Remedy::Files;
-    let code = report_outcome(&args, &outcome)?;
+    let baselined = apply_baseline(&args, Some(&cwd), &settings, &view, &mut outcome)?;
+    let code = report_outcome(&args, &outcome, &baselined, &settings.images.allowed_seen())?;
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
 }
 
+/// Names the command-line paths that select nothing: an untracked file or a typo would
+/// otherwise pass as "0 files scanned". A path that does not exist at all is an error.
+fn warn_unmatched_paths(repo: &Repo, paths: &[PathBuf], index_paths: &[String]) -> Result<()> {
+    let unmatched = repo.unmatched_paths(paths, index_paths)?;
+    let mut err = std::io::stderr().lock();
+    let mut missing = Vec::new();
+    for (path, on_disk) in unmatched {
+        if on_disk {
+            writeln!(
+                err,
+                "warning: {} is not in the index (untracked?): not checked; `git add` it first",
+                path.display()
+            )?;
+        } else {
+            missing.push(path.display().to_string());
+        }
+    }
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "no such file or folder, in the index or on disk: {}",
+            missing.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Prints verbose notes and the report; returns the outcome's exit code.
-fn report_outcome(args: &CheckArgs, outcome: &engine::Outcome) -> Result<u8> {
+fn report_outcome(
+    args: &CheckArgs,
+    outcome: &engine::Outcome,
+    baselined: &[gitops_guard::finding::Finding],
+    allowed_images: &[(String, String)],
+) -> Result<u8> {
+    let mut err = std::io::stderr().lock();
+    for s in &outcome.skipped {
+        // Named on the command line and skipped for want of content: say so without -v.
+        let named = !args.paths.is_empty() && !args.no_git;
+        if args.verbose
+            || (named && matches!(s.reason, gitops_guard::source::SkipReason::IntentToAdd))
+        {
+            let prefix = if args.verbose {
+                "skipped"
+            } else {
+                "warning: not checked:"
+            };
+            writeln!(err, "{prefix} {}: {}", s.path, s.reason)?;
+        }
+    }
     if args.verbose {
-        let mut err = std::io::stderr().lock();
-        for s in &outcome.skipped {
-            writeln!(err, "skipped {}: {}", s.path, s.reason)?;
+        let mut excluded: Vec<&String> = outcome.excluded.iter().collect();
+        excluded.sort();
+        for path in excluded {
+            writeln!(
+                err,
+                "excluded {path}: matches `exclude` in the configuration"
+            )?;
         }
         for note in outcome.files.iter().flat_map(|f| &f.notes) {
             writeln!(err, "allowed {note}")?;
         }
+        for (image, pattern) in allowed_images {
+            writeln!(
+                err,
+                "allowed image {image}: matches `{pattern}` in `images.allow`"
+            )?;
+        }
+        for f in baselined {
+            writeln!(
+                err,
+                "baselined {} {}:{}:{}: {}",
+                f.code, f.path, f.start.line, f.start.column, f.message
+            )?;
+        }
     }
+    drop(err);
     let color = args.format == Format::Human
-        && std::env::var_os("NO_COLOR").is_none()
-        && std::io::stdout().is_terminal();
+        && report::color::enabled(
+            args.color,
+            &|name| std::env::var(name).ok(),
+            std::io::stdout().is_terminal(),
+        );
     let mut out = std::io::stdout().lock();
-    report::write(&mut out, outcome, args.format, color)?;
+    if args.statistics {
+        if let Some(written) = report::write_statistics(&mut out, outcome, args.format) {
+            written?;
+        }
+    } else {
+        report::write(&mut out, outcome, args.format, color)?;
+    }
     out.flush()?;
     Ok(outcome.exit_code())
 }

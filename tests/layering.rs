@@ -8,12 +8,12 @@ use std::path::Path;
 /// The layers, lowest first. A module may use the modules of the layers below its own, never
 /// one of its own layer or above.
 const LAYERS: &[&[&str]] = &[
-    &["catalog", "manifest", "masked", "pattern"],
+    &["catalog", "manifest", "masked", "pattern", "suggest"],
     &["finding", "source", "suppress", "config"],
-    &["layout"],
+    &["layout", "fingerprint"],
     &["rules"],
     &["engine"],
-    &["report", "fix", "inventory"],
+    &["report", "fix", "inventory", "baseline"],
     &["hook", "secrets"],
 ];
 

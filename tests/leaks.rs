@@ -493,7 +493,7 @@ fn secret_generator_literals_without_a_key_are_never_repeated() {
         "secretGenerator:\n- name: s\n  literals:\n  - hunter2-bare-marker\n  - password:hunter2-colon-marker\n  - TOKEN=hunter2-keyed-marker\n",
     );
     repo.git(&["add", "-A"]);
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "concise", "json", "sarif", "github"] {
         let out = repo
             .cmd()
             .args(["check", "--format", format])

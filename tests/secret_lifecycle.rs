@@ -86,7 +86,7 @@ fn run_clean(repo: &TestRepo, args: &[&str], values: &[String]) -> std::process:
     out
 }
 
-const FORMATS: &[&str] = &["human", "json", "sarif", "github"];
+const FORMATS: &[&str] = &["human", "concise", "json", "sarif", "github"];
 const REPORT_FORMATS: &[&str] = &["markdown", "json", "html"];
 
 /// A Secret as `kubectl apply` leaves it, with one more annotation.
@@ -152,6 +152,10 @@ proptest! {
             let out = run_clean(&repo, &["check", "--format", format], &values);
             prop_assert_eq!(out.status.code(), Some(1));
         }
+        // The baseline (a file meant to be committed) and the statistics hold no value either.
+        run_clean(&repo, &["baseline"], &values);
+        run_clean(&repo, &["check", "--no-baseline", "--statistics"], &values);
+        std::fs::remove_file(repo.join(".gitops-guard-baseline.json")).unwrap_or_default();
         // `report` names the Secret and its keys, in every format, never a value.
         for format in REPORT_FORMATS {
             let out = run_clean(&repo, &["report", "--format", format], &values);

@@ -2,7 +2,11 @@
 //! are never reported (GG201–GG203).
 
 use serde::Deserialize;
-use std::sync::OnceLock;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// (image name, `allow` pattern) pairs seen allowed during a run, for `--verbose`.
+type Seen = Arc<Mutex<BTreeSet<(String, String)>>>;
 
 /// `images:` in `.gitops-guard.yaml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +22,9 @@ pub struct ImagesConfig {
     pub allow: Vec<String>,
     #[serde(skip)]
     allow_set: OnceLock<globset::GlobSet>,
+    /// Set by [`ImagesConfig::record_allowed`] (`check -v`); `None` on the everyday path.
+    #[serde(skip)]
+    seen: Option<Seen>,
 }
 
 /// Channel tags that are re-pointed at new builds all the time.
@@ -35,6 +42,7 @@ impl Default for ImagesConfig {
             mutable_tags: default_mutable_tags(),
             allow: Vec::new(),
             allow_set: OnceLock::new(),
+            seen: None,
         }
     }
 }
@@ -75,7 +83,31 @@ impl ImagesConfig {
                 .build()
                 .unwrap_or_else(|_| globset::GlobSet::empty())
         });
-        names.iter().any(|n| set.is_match(n))
+        let Some(seen) = &self.seen else {
+            return names.iter().any(|n| set.is_match(n));
+        };
+        let hit = names
+            .iter()
+            .find_map(|n| set.matches(n).first().and_then(|&i| self.allow.get(i)));
+        if let (Some(pattern), Some(name)) = (hit, names.first())
+            && let Ok(mut seen) = seen.lock()
+        {
+            seen.insert((name.to_string(), pattern.clone()));
+        }
+        hit.is_some()
+    }
+
+    /// From now on, remember which images `allow` let through (for `check -v`).
+    pub fn record_allowed(&mut self) {
+        self.seen = Some(Seen::default());
+    }
+
+    /// The (image name, pattern) pairs `allow` let through since [`Self::record_allowed`].
+    pub fn allowed_seen(&self) -> Vec<(String, String)> {
+        self.seen
+            .as_ref()
+            .and_then(|s| s.lock().ok().map(|s| s.iter().cloned().collect()))
+            .unwrap_or_default()
     }
 }
 

@@ -4,10 +4,12 @@
 //! family owns its section in a file of its own (`images.rs`, `layout.rs`, `fix.rs`).
 
 mod credentials;
+mod errors;
 mod fix;
 pub mod fix_defaults;
 mod images;
 pub mod layout;
+pub mod select;
 
 pub use credentials::{CredentialsConfig, normalize as normalize_key};
 pub use fix::{
@@ -17,6 +19,7 @@ pub use fix::{
 pub use fix_defaults::{FixDefaults, Provenance, Sourced};
 pub use images::ImagesConfig;
 pub use layout::LayoutConfig;
+pub use select::PerFileIgnores;
 
 use crate::catalog::{self, Severity};
 use serde::Deserialize;
@@ -25,6 +28,9 @@ use std::path::{Path, PathBuf};
 
 /// The name of the configuration file at the repository root.
 pub const FILE_NAME: &str = ".gitops-guard.yaml";
+
+/// The baseline `gitops-guard baseline` writes at the repository root (see `crate::baseline`).
+pub const BASELINE_FILE_NAME: &str = ".gitops-guard-baseline.json";
 
 /// The file as written by the user.
 #[derive(Debug, Default, Deserialize)]
@@ -36,6 +42,10 @@ pub struct ConfigFile {
     /// Paths (globs, relative to the repository root) never scanned.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Rules (codes, names or code prefixes) never reported in the files a glob matches;
+    /// a glob without `/` matches the file name at any depth.
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
     /// Files larger than this are skipped with a warning (bytes, or `10MiB`, `512KiB`).
     #[serde(default)]
     pub max_file_size: Option<ByteSize>,
@@ -105,6 +115,7 @@ pub struct Settings {
     /// Effective severity per rule code; `None` means the rule is off.
     levels: BTreeMap<&'static str, Option<Severity>>,
     pub exclude: globset::GlobSet,
+    pub per_file_ignores: PerFileIgnores,
     pub max_file_size: u64,
     pub images: ImagesConfig,
     pub layout: LayoutConfig,
@@ -148,34 +159,48 @@ impl Settings {
                 ConfigError {
                     path: shown.clone(),
                     location,
-                    message: first_line(&e.to_string()),
+                    message: errors::plain(&e.to_string()),
                 }
             })?
         };
-        Settings::resolve(file, path).map_err(|message| ConfigError {
+        Settings::resolve(file, path).map_err(|(message, key)| ConfigError {
             path: shown,
-            location: String::new(),
+            location: key
+                .and_then(|k| errors::locate_key(text, &k))
+                .unwrap_or_default(),
             message,
         })
     }
 
-    fn resolve(file: ConfigFile, path: Option<&Path>) -> Result<Settings, String> {
+    /// The settings of a parsed file; an error comes with the key it is about, if any.
+    fn resolve(
+        file: ConfigFile,
+        path: Option<&Path>,
+    ) -> Result<Settings, (String, Option<String>)> {
+        let plain = |message: String| (message, None);
         let mut levels: BTreeMap<&'static str, Option<Severity>> = catalog::ALL
             .iter()
             .map(|r| (r.code, Some(r.severity)))
             .collect();
         for (key, level) in &file.rules {
             let rule = catalog::lookup(key).ok_or_else(|| {
-                format!("unknown rule `{key}` in `rules` (see `gitops-guard rules`)")
+                let known = catalog::ALL.iter().flat_map(|r| [r.code, r.name]);
+                let message = format!(
+                    "unknown rule `{key}` in `rules`{} (`gitops-guard rules` lists them)",
+                    crate::suggest::hint(key, known)
+                );
+                (message, Some(key.clone()))
             })?;
             let value = match level.as_str() {
                 "off" | "false" => None,
                 "on" | "true" => Some(rule.severity),
                 other => Some(Severity::parse(other).ok_or_else(|| {
-                    format!(
-                        "invalid level `{other}` for rule {}: use off, error, warning or info",
-                        rule.code
-                    )
+                    let message = format!(
+                        "invalid level `{other}` for rule {}{}: use off, error, warning or info",
+                        rule.code,
+                        crate::suggest::hint(other, ["off", "error", "warning", "info"])
+                    );
+                    (message, Some(key.clone()))
                 })?),
             };
             levels.insert(rule.code, value);
@@ -185,19 +210,21 @@ impl Settings {
             let glob = globset::GlobBuilder::new(pattern)
                 .literal_separator(true)
                 .build()
-                .map_err(|e| format!("invalid exclude pattern `{pattern}`: {e}"))?;
+                .map_err(|e| plain(format!("invalid exclude pattern `{pattern}`: {e}")))?;
             builder.add(glob);
         }
         let exclude = builder
             .build()
-            .map_err(|e| format!("invalid exclude patterns: {e}"))?;
-        file.images.validate()?;
-        file.layout.validate()?;
-        file.fix.validate()?;
-        file.credentials.validate()?;
+            .map_err(|e| plain(format!("invalid exclude patterns: {e}")))?;
+        let per_file_ignores = PerFileIgnores::new(&file.per_file_ignores).map_err(plain)?;
+        file.images.validate().map_err(plain)?;
+        file.layout.validate().map_err(plain)?;
+        file.fix.validate().map_err(plain)?;
+        file.credentials.validate().map_err(plain)?;
         Ok(Settings {
             levels,
             exclude,
+            per_file_ignores,
             max_file_size: file.max_file_size.map(|b| b.0).unwrap_or(10 * 1024 * 1024),
             images: file.images,
             layout: file.layout,
@@ -217,14 +244,15 @@ impl Settings {
         self.levels.insert(code, level);
     }
 
+    /// Whether `per-file-ignores` turns rule `code` off in `path`.
+    pub fn ignored_in(&self, path: &str, code: &str) -> bool {
+        !self.per_file_ignores.is_empty() && self.per_file_ignores.ignores(path, code)
+    }
+
     /// Whether `path` is excluded by configuration.
     pub fn is_excluded(&self, path: &str) -> bool {
         self.exclude.is_match(path)
     }
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or(s).to_string()
 }
 
 /// What `gitops-guard init` found in the repository, written into the generated file.

@@ -1,7 +1,7 @@
 //! Where a path falls in a [`Layout`]: an entry, an allowed path, a retired place, or nowhere.
 
 use super::resolve::{Entry, Layout};
-use crate::config::FILE_NAME;
+use crate::config::{BASELINE_FILE_NAME, FILE_NAME};
 use crate::pattern::Captures;
 
 /// Where a path falls in the layout.
@@ -69,8 +69,8 @@ impl Layout {
         if let Some(i) = self.allowed_by(path) {
             return Placement::Allowed(Some(i));
         }
-        // The configuration file itself is always welcome.
-        if path == FILE_NAME || !self.restricts_paths {
+        // The configuration file and the baseline are always welcome.
+        if path == FILE_NAME || path == BASELINE_FILE_NAME || !self.restricts_paths {
             return Placement::Allowed(None);
         }
         for e in self.entries.iter().filter(|e| e.legacy.is_some()) {

@@ -1,6 +1,7 @@
 //! Human output: a miette diagnostic per finding (code, message, code frame with labels,
 //! help), then a summary line.
 
+use super::statistics;
 use crate::catalog::Severity;
 use crate::engine::remedy::Remedy;
 use crate::engine::{FileResult, Outcome};
@@ -113,8 +114,13 @@ pub fn render(file: &FileResult, finding: &Finding, remedy: Remedy, color: bool)
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // Wrapped at spaces only: an image name or a path is never split at a `-`, a `/` or
+    // mid-word (a name longer than the line stays whole on a line of its own).
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_break_words(false)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
         .with_context_lines(1);
     // In a range or a push the same path can appear in several commits: say which one, in
     // git's `<rev>:<path>` notation (`git show <rev>:<path>` prints that version).
@@ -189,8 +195,20 @@ pub fn write(out: &mut dyn Write, outcome: &Outcome, color: bool) -> io::Result<
     for e in &outcome.errors {
         writeln!(out, "error: {}: {}", e.path, e.message)?;
     }
+    let total = outcome.findings().count();
+    if total >= LONG_REPORT {
+        // The overview a long report scrolls away from.
+        writeln!(out, "Findings by rule:")?;
+        for line in statistics::lines(&statistics::counts(outcome)) {
+            writeln!(out, "  {line}")?;
+        }
+        writeln!(out)?;
+    }
     writeln!(out, "{}", summary(outcome))
 }
+
+/// From this many findings on, the human report ends with a count per rule.
+pub const LONG_REPORT: usize = 10;
 
 /// `Found 2 errors and 1 warning in 2 files (12 files scanned).`
 pub fn summary(outcome: &Outcome) -> String {
@@ -229,6 +247,12 @@ pub fn summary(outcome: &Outcome) -> String {
         s.push_str(&format!(
             " {} could not be read.",
             plural(outcome.errors.len(), "file")
+        ));
+    }
+    if outcome.baselined > 0 {
+        s.push_str(&format!(
+            " {} accepted by the baseline not shown (`-v` lists them, `--no-baseline` reports them).",
+            plural(outcome.baselined, "finding")
         ));
     }
     s

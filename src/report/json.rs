@@ -50,8 +50,13 @@ pub fn value(outcome: &Outcome) -> serde_json::Value {
         "summary": {
             "files_scanned": outcome.files_scanned,
             "findings": findings.len(),
-            "errors": outcome.count(Severity::Error),
+            // `errors` counts `errors[]` (files that could not be read); findings by level
+            // are `error_findings`, `warnings` and `infos`.
+            "errors": errors.len(),
+            "error_findings": outcome.count(Severity::Error),
             "warnings": outcome.count(Severity::Warning),
+            "infos": outcome.count(Severity::Info),
+            "baselined": outcome.baselined,
         },
     })
 }

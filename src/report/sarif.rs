@@ -5,18 +5,32 @@
 //! wants). Nothing here embeds file content: no `snippet`, no `contextRegion`, so a secret
 //! value cannot leak through a report; messages come from findings, which never hold one.
 //!
+//! For GitHub code scanning: each result carries `partialFingerprints["gitopsGuard/v1"]`, the
+//! baseline's fingerprint (`crate::fingerprint`: masked text, no line number, no value), so
+//! an alert follows its line when other lines move; each rule carries
+//! `properties.security-severity` (secrets 9.0, unpinned artifacts 5.0, layout 3.0, the tool's
+//! own rules 1.0) and `properties.tags` (`security` on the secret and pinning families, which
+//! is what makes GitHub show the severity). No result has `fixes`: SARIF fixes are text
+//! replacements in place, and gitops-guard's fixes are not — a raw Secret becomes an
+//! ExternalSecret only after its values are saved in a store, and a layout fix moves the
+//! file — so a fix is announced in the message (`gitops-guard check --fix`) instead.
+//!
 //! See: <https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html>,
 //! <https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>
 
 use crate::catalog::Severity;
 use crate::engine::{FileResult, Outcome};
 use crate::finding::{Finding, Position};
+use crate::fingerprint;
 use crate::rules::{self, Rule};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 
 /// The schema URL GitHub and the SARIF tooling recognise for 2.1.0.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The `partialFingerprints` key of the fingerprint (versioned with it).
+pub const FINGERPRINT_KEY: &str = "gitopsGuard/v1";
 
 /// The SARIF level of a severity (`note` is SARIF's word for info).
 pub fn level(severity: Severity) -> &'static str {
@@ -85,9 +99,32 @@ fn rule_descriptor(rule: &dyn Rule) -> Value {
         "defaultConfiguration": {"level": level(rule.default_severity())},
         "properties": {
             "fixable": rule.fixable(),
-            "tags": [family(rule.code())],
+            "tags": tags(rule.code()),
+            "security-severity": security_severity(rule.code()),
         },
     })
+}
+
+/// GitHub's `security-severity` (a number 0.0–10.0 as a string; 9.0+ is critical, 7.0+
+/// high, 4.0+ medium): a leaked credential is critical, an artifact that can change under
+/// the cluster medium, a file in the wrong place low.
+pub fn security_severity(code: &str) -> &'static str {
+    match family(code) {
+        "secrets" => "9.0",
+        "pinning" => "5.0",
+        "layout" => "3.0",
+        _ => "1.0",
+    }
+}
+
+/// The rule's tags: its family, with `security` for the families GitHub should rate.
+fn tags(code: &str) -> Vec<&'static str> {
+    match family(code) {
+        "secrets" => vec!["security", "secrets"],
+        "pinning" => vec!["security", "supply-chain", "pinning"],
+        "layout" => vec!["maintainability", "layout"],
+        other => vec![other],
+    }
 }
 
 /// The text of the doc's first section ("What it does"), without its heading.
@@ -127,6 +164,9 @@ fn result(file: &FileResult, f: &Finding) -> Value {
         "locations": [{
             "physicalLocation": {"artifactLocation": artifact(&f.path), "region": primary},
         }],
+        "partialFingerprints": {
+            FINGERPRINT_KEY: fingerprint::of(f, file.display.as_ref()),
+        },
         "properties": {"rule": f.rule, "fixable": f.fixable},
     });
     if let Some(i) = rules::RULES.iter().position(|r| r.code() == f.code) {

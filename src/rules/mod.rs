@@ -29,6 +29,7 @@ pub mod sops;
 pub mod sops_config;
 mod unpinned_chart;
 mod untagged_image;
+pub mod unused_baseline_entry;
 pub mod version_stream;
 pub mod versions;
 
@@ -119,6 +120,7 @@ pub const RULES: &[&dyn Rule] = &[
     &internal::FileTooLarge,
     &internal::UnusedSuppression,
     &internal::InvalidSuppression,
+    &unused_baseline_entry::UnusedBaselineEntry,
     &raw_secret::RawSecret,
     &secret_generator_literal::SecretGeneratorLiteral,
     &plaintext_git_crypt::PlaintextGitCrypt,

@@ -408,6 +408,79 @@ impl Repo {
         }
     }
 
+    /// The command-line paths that name no entry of the index (`index_paths`, every path
+    /// of it) and no file HEAD has (a staged deletion): a typo or an untracked file would
+    /// otherwise pass as "0 files scanned". Each comes with whether it exists on disk
+    /// (untracked) or not at all.
+    pub fn unmatched_paths(
+        &self,
+        paths: &[PathBuf],
+        index_paths: &[String],
+    ) -> Result<Vec<(PathBuf, bool)>, SourceError> {
+        let root = self.root.as_deref().ok_or(SourceError::Bare)?;
+        let base = self.cwd.as_deref().unwrap_or(root);
+        // The index is sorted: a binary search per path settles the everyday case.
+        let found = |b: &[u8]| {
+            let at = index_paths.partition_point(|p| p.as_bytes() < b);
+            let folder = [b, b"/"].concat();
+            let below = index_paths.partition_point(|p| p.as_bytes() < folder.as_slice());
+            index_paths.get(at).is_some_and(|p| p.as_bytes() == b)
+                || index_paths
+                    .get(below)
+                    .is_some_and(|p| p.as_bytes().starts_with(&folder))
+        };
+        let mut wanted: Vec<(Vec<u8>, &PathBuf)> = Vec::with_capacity(paths.len());
+        for p in paths {
+            // From the root, a plain relative path (how pre-commit passes them) is looked up
+            // as it is; anything else is resolved as the scan resolved it.
+            let plain = base == root
+                && p.components().all(|c| matches!(c, Component::Normal(_)))
+                && p.to_str().is_some_and(|s| found(s.as_bytes()));
+            if plain {
+                continue;
+            }
+            let set = self.resolve_paths(std::slice::from_ref(p))?;
+            if set.everything {
+                continue;
+            }
+            wanted.extend(set.prefixes.into_iter().map(|b| (b, p)));
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pending: HashSet<&[u8]> = wanted
+            .iter()
+            .map(|(b, _)| b.as_slice())
+            .filter(|b| !found(b))
+            .collect();
+        // What it did not find is confirmed by one pass over the index, each path and its
+        // folders looked up (as PathSet does), in case lossily decoded paths broke the order.
+        for path in index_paths {
+            if pending.is_empty() {
+                break;
+            }
+            let path = path.as_bytes();
+            pending.remove(path);
+            for i in memchr::memchr_iter(b'/', path) {
+                pending.remove(&path[..i]);
+            }
+        }
+        let head = self.repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+        Ok(wanted
+            .iter()
+            .filter(|(b, _)| pending.contains(b.as_slice()))
+            // A staged deletion (in HEAD, gone from the index) leaves nothing to check.
+            .filter(|(b, _)| {
+                let rel = Path::new(std::str::from_utf8(b).unwrap_or_default());
+                head.as_ref().is_none_or(|t| t.get_path(rel).is_err())
+            })
+            .map(|(_, p)| {
+                let on_disk = base.join(p).symlink_metadata().is_ok();
+                ((*p).clone(), on_disk)
+            })
+            .collect())
+    }
+
     /// Resolves user paths (relative to the current directory, or absolute) to
     /// repository-relative prefixes.
     fn resolve_paths(&self, paths: &[PathBuf]) -> Result<PathSet, SourceError> {

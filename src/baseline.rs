@@ -1,0 +1,330 @@
+//! The baseline: `.gitops-guard-baseline.json`, the findings a repository already had when
+//! gitops-guard was adopted, accepted so that touching or `git mv`-ing an old file does not
+//! block a commit. `gitops-guard baseline` writes it from scratch (as ruff's and gitleaks'
+//! baselines are regenerated, never merged); `check` takes its findings out of the report.
+//!
+//! An entry is (rule code, path, fingerprint); the fingerprint (`crate::fingerprint`) hashes
+//! the masked text of the finding's lines, never a line number or a value. A finding is
+//! accepted by an unused entry with the same code, path and fingerprint; then, for a file
+//! that was moved, by an unused entry with the same code and fingerprint whose path is no
+//! longer in the repository. Entries are counted: a baseline with one `image: nginx:latest`
+//! line accepts one such finding, not a second one added next to it.
+//!
+//! The file is sorted and has one entry per line, so that its diffs are reviewable.
+
+use crate::catalog::Severity;
+use crate::config::{BASELINE_FILE_NAME, Settings};
+use crate::engine::{FileResult, Outcome};
+use crate::finding::{Finding, LineIndex};
+use crate::fingerprint;
+use crate::masked::Masked;
+use crate::rules::unused_baseline_entry;
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The format version written in the file.
+const VERSION: u32 = 1;
+
+/// One accepted finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub path: String,
+    pub code: String,
+    pub fingerprint: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileFormat {
+    version: u32,
+    #[serde(default)]
+    #[allow(dead_code)] // Written for people and tools; the hash version is in each entry.
+    fingerprint: Option<String>,
+    entries: Vec<Entry>,
+}
+
+/// A loaded baseline and its text (to point at an unused entry).
+#[derive(Debug)]
+pub struct Baseline {
+    pub entries: Vec<Entry>,
+    text: String,
+}
+
+/// The entries for every finding of `outcome`, sorted (GG006 findings are not carried over).
+pub fn entries(outcome: &Outcome) -> Vec<Entry> {
+    let mut out: Vec<Entry> = outcome
+        .files
+        .iter()
+        .flat_map(|file| file.findings.iter().map(move |f| (file, f)))
+        .filter(|(_, f)| f.code != unused_baseline_entry::CODE)
+        .map(|(file, f)| Entry {
+            path: f.path.clone(),
+            code: f.code.to_string(),
+            fingerprint: fingerprint::of(f, file.display.as_ref()),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The file text: pretty JSON with one entry per line.
+pub fn render(entries: &[Entry]) -> String {
+    let quote = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    let mut out = format!(
+        "{{\n  \"version\": {VERSION},\n  \"fingerprint\": {},\n  \"entries\": [",
+        quote(fingerprint::VERSION)
+    );
+    for (i, e) in entries.iter().enumerate() {
+        out.push_str(if i == 0 { "\n" } else { ",\n" });
+        out.push_str(&format!(
+            "    {{\"code\": {}, \"path\": {}, \"fingerprint\": {}}}",
+            quote(&e.code),
+            quote(&e.path),
+            quote(&e.fingerprint)
+        ));
+    }
+    out.push_str(if entries.is_empty() {
+        "]\n}\n"
+    } else {
+        "\n  ]\n}\n"
+    });
+    out
+}
+
+impl Baseline {
+    /// Reads the baseline at `path`; `Ok(None)` when there is none.
+    pub fn load(path: &Path) -> Result<Option<Baseline>, String> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        Baseline::parse(&text)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Parses baseline text; the error says what is wrong in plain words.
+    pub fn parse(text: &str) -> Result<Baseline, String> {
+        let file: FileFormat = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "line {} column {}: not a gitops-guard baseline ({}); \
+                 `gitops-guard baseline` writes a new one",
+                e.line(),
+                e.column(),
+                plain_json_error(&e)
+            )
+        })?;
+        if file.version != VERSION {
+            return Err(format!(
+                "baseline version {} is not supported (this gitops-guard writes version \
+                 {VERSION}); `gitops-guard baseline` writes a new one",
+                file.version
+            ));
+        }
+        Ok(Baseline {
+            entries: file.entries,
+            text: text.to_string(),
+        })
+    }
+
+    /// Takes the findings the baseline accepts out of `outcome` (counting them in
+    /// `outcome.baselined`) and returns them, for `--verbose`. `known_path` says whether a
+    /// path is still in the repository (an entry for a path that is not may accept the same
+    /// finding in a moved file). With `report_unused` (a scan of everything) each entry that
+    /// accepted nothing becomes a GG006 finding on the baseline file, at `settings`' level.
+    pub fn apply(
+        &self,
+        outcome: &mut Outcome,
+        known_path: &dyn Fn(&str) -> bool,
+        report_unused: bool,
+        settings: &Settings,
+    ) -> Vec<Finding> {
+        let mut used = vec![false; self.entries.len()];
+        let mut by_place: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            by_place
+                .entry((&e.code, &e.path, &e.fingerprint))
+                .or_default()
+                .push(i);
+        }
+        // Fingerprints only for files with findings: nothing to do on a clean commit.
+        let mut prints: Vec<Vec<String>> = outcome
+            .files
+            .iter()
+            .map(|file| {
+                file.findings
+                    .iter()
+                    .map(|f| fingerprint::of(f, file.display.as_ref()))
+                    .collect()
+            })
+            .collect();
+        let mut accepted: Vec<Vec<bool>> = prints.iter().map(|p| vec![false; p.len()]).collect();
+        for (fi, file) in outcome.files.iter().enumerate() {
+            for (i, f) in file.findings.iter().enumerate() {
+                let key = (f.code, f.path.as_str(), prints[fi][i].as_str());
+                if let Some(e) = by_place.get_mut(&key).and_then(Vec::pop) {
+                    used[e] = true;
+                    accepted[fi][i] = true;
+                }
+            }
+        }
+        // Moved files: entries whose path is gone, by code and fingerprint.
+        let mut moved: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            if !used[i] && !known_path(&e.path) {
+                moved.entry((&e.code, &e.fingerprint)).or_default().push(i);
+            }
+        }
+        if !moved.is_empty() {
+            for (fi, file) in outcome.files.iter().enumerate() {
+                for (i, f) in file.findings.iter().enumerate() {
+                    if accepted[fi][i] {
+                        continue;
+                    }
+                    if let Some(e) = moved
+                        .get_mut(&(f.code, prints[fi][i].as_str()))
+                        .and_then(Vec::pop)
+                    {
+                        used[e] = true;
+                        accepted[fi][i] = true;
+                    }
+                }
+            }
+        }
+        prints.clear();
+        let mut taken = Vec::new();
+        for (file, accepted) in outcome.files.iter_mut().zip(&accepted) {
+            let mut flags = accepted.iter();
+            let (gone, kept): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut file.findings)
+                .into_iter()
+                .partition(|_| flags.next().copied().unwrap_or(false));
+            file.findings = kept;
+            taken.extend(gone);
+        }
+        outcome.baselined += taken.len();
+        outcome
+            .files
+            .retain(|f| !f.findings.is_empty() || !f.notes.is_empty());
+        if report_unused && let Some(level) = settings.level(unused_baseline_entry::CODE) {
+            self.report_unused(outcome, &used, level);
+        }
+        taken
+    }
+
+    /// Adds a GG006 finding on the baseline file for each unused entry.
+    fn report_unused(&self, outcome: &mut Outcome, used: &[bool], level: Severity) {
+        let lines = LineIndex::new(&self.text);
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut findings = Vec::new();
+        for (e, used) in self.entries.iter().zip(used) {
+            // The n-th entry with this fingerprint is at its n-th occurrence in the text.
+            let nth = seen.entry(&e.fingerprint).or_insert(0);
+            let span = nth_occurrence(&self.text, &format!("\"{}\"", e.fingerprint), *nth)
+                .map_or(0..0, |at| line_span(&self.text, at));
+            *nth += 1;
+            if *used {
+                continue;
+            }
+            let mut f = unused_baseline_entry::finding(BASELINE_FILE_NAME, span, &e.code, &e.path);
+            f.severity = level;
+            f.start = lines.position(&self.text, f.span.start);
+            f.end = lines.position(&self.text, f.span.end);
+            findings.push(f);
+        }
+        if findings.is_empty() {
+            return;
+        }
+        let result = FileResult {
+            path: BASELINE_FILE_NAME.to_string(),
+            findings,
+            // The baseline holds codes, paths and hashes only: nothing to mask.
+            display: Some(Masked::new(&self.text, &[])),
+            notes: Vec::new(),
+            commit: None,
+        };
+        let at = outcome
+            .files
+            .partition_point(|f| f.path.as_str() < BASELINE_FILE_NAME);
+        outcome.files.insert(at, result);
+    }
+}
+
+/// The paths of a repository view as a lookup (built only when an entry may have moved).
+pub fn path_lookup(paths: &[String]) -> impl Fn(&str) -> bool + '_ {
+    let set = std::cell::OnceCell::new();
+    move |p: &str| {
+        set.get_or_init(|| paths.iter().map(String::as_str).collect::<HashSet<&str>>())
+            .contains(p)
+    }
+}
+
+fn nth_occurrence(text: &str, needle: &str, n: usize) -> Option<usize> {
+    memchr::memmem::find_iter(text.as_bytes(), needle.as_bytes()).nth(n)
+}
+
+/// The trimmed line around byte `at`.
+fn line_span(text: &str, at: usize) -> std::ops::Range<usize> {
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = &text[start..end];
+    let lead = line.len() - line.trim_start().len();
+    let trimmed = line.trim_end().trim_end_matches(',');
+    start + lead..start + trimmed.len()
+}
+
+/// serde_json's message without its own position (the caller gives it once).
+fn plain_json_error(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(code: &str, path: &str, fp: &str) -> Entry {
+        Entry {
+            path: path.into(),
+            code: code.into(),
+            fingerprint: fp.into(),
+        }
+    }
+
+    #[test]
+    fn render_parses_back_and_is_one_entry_per_line() {
+        let entries = vec![
+            entry("GG201", "a \"b\".yaml", "0011223344556677"),
+            entry("GG101", "s.yaml", "8899aabbccddeeff"),
+        ];
+        let text = render(&entries);
+        assert_eq!(text.lines().filter(|l| l.contains("\"code\"")).count(), 2);
+        let back = Baseline::parse(&text).map(|b| b.entries);
+        assert_eq!(back, Ok(entries));
+        assert_eq!(Baseline::parse(&render(&[])).map(|b| b.entries), Ok(vec![]));
+    }
+
+    #[test]
+    fn bad_files_say_where_and_what() {
+        let err = Baseline::parse("{\"version\": 1, \"entries\": [}").unwrap_err();
+        assert!(
+            err.starts_with("line 1 column 28: not a gitops-guard baseline"),
+            "{err}"
+        );
+        assert_eq!(err.matches(" column ").count(), 1, "{err}");
+        let err = Baseline::parse("{\"version\": 9, \"entries\": []}").unwrap_err();
+        assert!(err.contains("version 9 is not supported"), "{err}");
+    }
+
+    #[test]
+    fn line_span_is_the_entry_without_its_comma() {
+        let text = "[\n    {\"a\": \"x\"},\n]";
+        let at = text.find("\"x\"").unwrap_or(0);
+        assert_eq!(&text[line_span(text, at)], "{\"a\": \"x\"}");
+    }
+}

@@ -1,0 +1,65 @@
+//! A suppression comment on the line the report points at suppresses the finding: a raw
+//! Secret is reported at its `kind: Secret` line although the object starts above it.
+
+mod common;
+
+use common::{TestRepo, f, findings};
+
+const SECRET: &str =
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-k9\n";
+
+#[test]
+fn a_comment_on_the_kind_line_suppresses_the_secret_and_is_used() {
+    let repo = TestRepo::new();
+    repo.stage(
+        "a.yaml",
+        SECRET.replace(
+            "kind: Secret\n",
+            "kind: Secret # gitops-guard: ignore[GG101] sealed later\n",
+        ),
+    );
+    // The line above the reported line, on a line of its own.
+    repo.stage(
+        "b.yaml",
+        SECRET.replace(
+            "kind: Secret\n",
+            "# gitops-guard: ignore[raw-secret]\nkind: Secret\n",
+        ),
+    );
+    // The form that always worked: the object's first line.
+    repo.stage(
+        "c.yaml",
+        SECRET.replace(
+            "apiVersion: v1\n",
+            "apiVersion: v1 # gitops-guard: ignore[GG101]\n",
+        ),
+    );
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!((code, findings(&json)), (0, vec![]), "{json}");
+}
+
+#[test]
+fn a_comment_elsewhere_does_not_suppress_and_is_unused() {
+    let repo = TestRepo::new();
+    repo.stage(
+        "a.yaml",
+        SECRET.replace("  name: db\n", "  name: db # gitops-guard: ignore[GG101]\n"),
+    );
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&json),
+        [f("GG101", "a.yaml", 1), f("GG004", "a.yaml", 4)]
+    );
+}
+
+#[test]
+fn an_image_line_comment_still_works() {
+    let repo = TestRepo::new();
+    repo.stage(
+        "d.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          image: nginx:latest # gitops-guard: ignore[GG201]\n        - name: b\n          image: redis:latest\n",
+    );
+    let (_, json) = repo.check_json(&[]);
+    assert_eq!(findings(&json), [f("GG201", "d.yaml", 12)]);
+}
