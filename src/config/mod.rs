@@ -8,6 +8,7 @@ mod fix;
 pub mod fix_defaults;
 mod images;
 pub mod layout;
+mod sources;
 
 pub use credentials::{CredentialsConfig, normalize as normalize_key};
 pub use fix::{
@@ -17,6 +18,7 @@ pub use fix::{
 pub use fix_defaults::{FixDefaults, Provenance, Sourced};
 pub use images::ImagesConfig;
 pub use layout::LayoutConfig;
+pub use sources::SourcesConfig;
 
 use crate::catalog::{self, Severity};
 use serde::Deserialize;
@@ -47,6 +49,8 @@ pub struct ConfigFile {
     pub fix: FixConfig,
     #[serde(default)]
     pub credentials: CredentialsConfig,
+    #[serde(default)]
+    pub sources: SourcesConfig,
 }
 
 /// A byte count written as a number or with a unit suffix.
@@ -110,6 +114,7 @@ pub struct Settings {
     pub layout: LayoutConfig,
     pub fix: FixConfig,
     pub credentials: CredentialsConfig,
+    pub sources: SourcesConfig,
     /// Where the configuration came from, if anywhere.
     pub source: Option<PathBuf>,
 }
@@ -203,6 +208,7 @@ impl Settings {
             layout: file.layout,
             fix: file.fix,
             credentials: file.credentials,
+            sources: file.sources,
             source: path.map(Path::to_path_buf),
         })
     }
@@ -265,6 +271,7 @@ pub fn default_file_text(detected: &Detected) -> String {
          #          \"*accesskey\", \"*secretkey\", \"*privatekey\", \"*credential\", \"*credentials\"]\n\
          #   ignore-keys: []\n",
     );
+    out.push_str(sources::init_text());
     out.push_str(&layout::init_text(detected.layout));
     out
 }
