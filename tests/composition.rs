@@ -439,3 +439,60 @@ fn a_bad_sources_setting_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(".gitops-guard.yaml"), "{err}");
 }
+
+/// The real trees: composition clears the one false positive they had (the Flux example's
+/// base `HelmRelease`, which both overlays patch with a version) and keeps every true
+/// positive, the overlays' version ranges among them.
+#[test]
+fn real_corpus_keeps_every_true_positive_and_loses_the_composed_false_one() {
+    let expected_counts = [
+        ("Morgan-Jenkins-X__jx3-eks-vault", 0),
+        ("SkisocksOrg__jx3-azure-akv-cluster", 2),
+        ("evillgenius75__jx3-gke-gsm", 4),
+        ("fluxcd__flux2-kustomize-helm-example", 4),
+        ("jenkins-x__jx3-versions", 0),
+        ("jx3-gitops-repositories__jx3-kubernetes", 0),
+        ("kubernetes__examples", 64),
+        ("stefanprodan__podinfo", 1),
+    ];
+    for (name, count) in expected_counts {
+        let repo = TestRepo::staging_tree(&common::corpus_tree(name));
+        let got = gg2(&repo, &["--all"]);
+        assert_eq!(got.len(), count, "{name}: {got:?}");
+        if name == "fluxcd__flux2-kustomize-helm-example" {
+            assert_eq!(
+                got,
+                vec![
+                    f("GG204", "apps/production/podinfo-values.yaml", 9),
+                    f("GG204", "apps/staging/podinfo-values.yaml", 9),
+                    f("GG204", "infrastructure/controllers/cert-manager.yaml", 21),
+                    f("GG204", "infrastructure/controllers/envoy-gateway.yaml", 21),
+                ]
+            );
+        }
+    }
+}
+
+#[test]
+fn images_in_overlay_patches_go_through_the_overlay_transforms() {
+    let repo = TestRepo::new();
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n        - {name: web, image: nginx}\n        - {name: cache, image: redis:latest}\n";
+    stage_all(
+        &repo,
+        &[
+            ("base/deployment.yaml", BASE_DEPLOYMENT),
+            ("base/kustomization.yaml", BASE_KUSTOMIZATION),
+            ("overlays/dev/patch.yaml", patch),
+            (
+                "overlays/dev/kustomization.yaml",
+                "resources: [../../base]\npatches:\n  - path: patch.yaml\nimages:\n  - {name: nginx, newTag: 1.25.3}\n  - {name: busybox, newTag: '1.36'}\n  - {name: ghcr.io/org/side, newTag: 2.0.1}\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        gg2(&repo, &["--all"]),
+        vec![f("GG201", "overlays/dev/patch.yaml", 9)]
+    );
+    let msg = message(&repo, &["--all"], "GG201", "overlays/dev/patch.yaml");
+    assert!(msg.contains("`overlays/dev/kustomization.yaml`"), "{msg}");
+}

@@ -4,7 +4,8 @@
 //!
 //! Components are flattened into every kustomization that lists them: their resources join
 //! the parent's, and their transforms run on everything the parent holds, before the parent's
-//! own (as `kustomize build` does).
+//! own (as `kustomize build` does). Patch files count as held by the kustomization that
+//! applies them: kustomize runs `images:` after the patches of the same level.
 
 use crate::manifest::{FileKind, Node, parse_file};
 use crate::source::RepoView;
@@ -237,6 +238,11 @@ impl Graph {
         graph
     }
 
+    /// No kustomization in the index.
+    pub fn is_empty(&self) -> bool {
+        self.kusts.is_empty()
+    }
+
     pub fn kustomization(&self, i: usize) -> &Kustomization {
         &self.kusts[i]
     }
@@ -318,6 +324,9 @@ fn flatten(
             }
         }
     }
+    // A patch file's images go through the transforms of the level that applies it.
+    out.files
+        .extend(k.patches.iter().filter_map(|p| p.path.clone()));
     out.images.extend(k.images.iter().cloned());
     out.patches.extend(k.patches.iter().cloned());
 }
@@ -326,11 +335,6 @@ fn flatten(
 pub fn of(repo: &dyn RepoView) -> Arc<Graph> {
     let shared = repo.shared("kustomization-graph", &|| Arc::new(Graph::read(repo)));
     shared.downcast::<Graph>().unwrap_or_default()
-}
-
-/// Whether the index holds any kustomization (a look at the paths only).
-pub fn any(repo: &dyn RepoView) -> bool {
-    repo.paths().iter().any(|p| is_kustomization_path(p))
 }
 
 #[cfg(test)]
@@ -344,5 +348,98 @@ mod tests {
         assert_eq!(resolve("", "base/"), Some("base".into()));
         assert_eq!(resolve("a", "../../x"), None);
         assert_eq!(resolve("a", "https://github.com/o/r//x?ref=v1"), None);
+    }
+
+    fn graph(files: &[(&str, &str)]) -> Graph {
+        Graph::read(&crate::rules::pins::testing::MemRepo::new(files))
+    }
+
+    fn roots(g: &Graph, path: &str) -> Vec<String> {
+        let mut out: Vec<String> = g
+            .chains(path)
+            .iter()
+            .filter_map(|c| c.last().map(|&k| g.kustomization(k).path.clone()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn diamonds_cycles_and_components() {
+        let g = graph(&[
+            (
+                "base/kustomization.yaml",
+                "resources: [d.yaml]
+",
+            ),
+            (
+                "left/kustomization.yaml",
+                "resources: [../base]
+",
+            ),
+            (
+                "right/kustomization.yaml",
+                "resources: [../base]
+",
+            ),
+            (
+                "top/kustomization.yaml",
+                "resources: [../left, ../right]
+",
+            ),
+            // A cycle: each includes the other; the walk stops where it would repeat.
+            (
+                "x/kustomization.yaml",
+                "resources: [../y, a.yaml]
+",
+            ),
+            (
+                "y/kustomization.yaml",
+                "resources: [../x]
+",
+            ),
+            (
+                "comp/kustomization.yaml",
+                "kind: Component
+resources: [c.yaml]
+images: [{name: a, newTag: '1'}]
+",
+            ),
+            (
+                "uses/kustomization.yaml",
+                "components: [../comp]
+images: [{name: a, newTag: '2'}]
+",
+            ),
+        ]);
+        assert_eq!(
+            roots(&g, "base/d.yaml"),
+            vec!["top/kustomization.yaml", "top/kustomization.yaml"]
+        );
+        assert_eq!(roots(&g, "x/a.yaml"), vec!["y/kustomization.yaml"]);
+        // A component's resources belong to the kustomization that uses it.
+        assert_eq!(roots(&g, "comp/c.yaml"), vec!["uses/kustomization.yaml"]);
+        let uses = g.chains("comp/c.yaml")[0][0];
+        let tags: Vec<_> = g
+            .transforms(uses)
+            .iter()
+            .map(|t| t.new_tag.clone())
+            .collect();
+        assert_eq!(tags, vec![Some("1".into()), Some("2".into())]);
+        assert!(g.chains("nowhere.yaml").is_empty());
+    }
+
+    #[test]
+    fn unreadable_kustomizations_are_left_out() {
+        let g = graph(&[
+            ("a/kustomization.yaml", "resources: [[\n"),
+            ("b/kustomization.yaml", "- just\n- a list\n"),
+            (
+                "c/Kustomization",
+                "resources: [x.yaml]
+",
+            ),
+        ]);
+        assert_eq!(roots(&g, "c/x.yaml"), vec!["c/Kustomization"]);
     }
 }

@@ -129,3 +129,71 @@ pub fn name_roots(roots: &[String]) -> String {
         [first, rest @ ..] => format!("`{first}` (and {} more)", rest.len()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(
+        name: &str,
+        new_name: Option<&str>,
+        tag: Option<&str>,
+        digest: Option<&str>,
+    ) -> ImageTransform {
+        ImageTransform {
+            name: name.into(),
+            new_name: new_name.map(Into::into),
+            new_tag: tag.map(Into::into),
+            digest: digest.map(Into::into),
+        }
+    }
+
+    fn image(written: &str) -> Image {
+        let r = ImageRef::parse(written).unwrap();
+        Image {
+            name: r.name(),
+            tag: r.tag.map(Into::into),
+            digest: r.digest.map(Into::into),
+            retagged: false,
+        }
+    }
+
+    #[test]
+    fn transforms_as_kustomize_applies_them() {
+        let tags = vec!["latest".to_string()];
+        // Matched by the name as written, not the normalised one.
+        let mut i = image("nginx");
+        i.apply(&t("docker.io/library/nginx", None, Some("1.0"), None));
+        assert!(!i.pinned(&tags) && !i.retagged);
+        // A rename keeps the tag; a later transform matches the new name.
+        let mut i = image("nginx:1.25");
+        i.apply(&t("nginx", Some("registry.local/nginx"), None, None));
+        assert_eq!(
+            (i.name.as_str(), i.tag.as_deref(), i.retagged),
+            ("registry.local/nginx", Some("1.25"), false)
+        );
+        i.apply(&t("registry.local/nginx", None, None, Some("sha256:abc")));
+        assert_eq!(
+            (i.tag.as_deref(), i.digest.as_deref()),
+            (None, Some("sha256:abc"))
+        );
+        assert!(i.pinned(&tags) && i.retagged);
+        // `newTag` replaces a digest; a tag in `newName` counts as set there.
+        let mut i =
+            image("nginx@sha256:50d858e0985ecc7f60418aaf0cc5ab587f42c2570a884095a9e8ccacd0f6545c");
+        i.apply(&t("nginx", None, Some("latest"), None));
+        assert!(!i.pinned(&tags) && i.retagged);
+        let mut i = image("nginx");
+        i.apply(&t("nginx", Some("nginx:1.2.3"), None, None));
+        assert!(i.pinned(&tags) && i.retagged);
+    }
+
+    #[test]
+    fn roots_are_named_once() {
+        assert_eq!(name_roots(&["a".into()]), "`a`");
+        assert_eq!(
+            name_roots(&["a".into(), "b".into(), "c".into()]),
+            "`a` (and 2 more)"
+        );
+    }
+}

@@ -31,10 +31,7 @@ pub fn images(file: &File, ctx: &Ctx, mut found: Vec<Unpinned>) -> Vec<Unpinned>
             Problem::MutableTag | Problem::Untagged | Problem::Snapshot
         )
     };
-    if graph::is_kustomization_path(file.path)
-        || !found.iter().any(clearable)
-        || !graph::any(ctx.repo)
-    {
+    if graph::is_kustomization_path(file.path) || !found.iter().any(clearable) {
         return found;
     }
     let sites = images::transformable(file);
@@ -45,6 +42,9 @@ pub fn images(file: &File, ctx: &Ctx, mut found: Vec<Unpinned>) -> Vec<Unpinned>
         return found;
     }
     let graph = graph::of(ctx.repo);
+    if graph.is_empty() {
+        return found;
+    }
     let chains = graph.chains(file.path);
     if chains.is_empty() {
         return found;
@@ -78,7 +78,6 @@ pub fn images(file: &File, ctx: &Ctx, mut found: Vec<Unpinned>) -> Vec<Unpinned>
 pub fn charts(file: &File, ctx: &Ctx, mut found: Vec<Unpinned>) -> Vec<Unpinned> {
     if graph::is_kustomization_path(file.path)
         || !found.iter().any(|u| u.problem == Problem::UnpinnedChart)
-        || !graph::any(ctx.repo)
     {
         return found;
     }
