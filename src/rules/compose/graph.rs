@@ -12,8 +12,8 @@ use crate::source::RepoView;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Past this many chains from one file to its roots the walk stops: a diamond-heavy graph
-/// must not make one file cost more than the rest of the scan.
+/// Past this many chains from one file to its roots the walk stops and the file is judged
+/// alone: a diamond-heavy graph must not make one file cost more than the rest of the scan.
 const MAX_CHAINS: usize = 256;
 /// Components within components, at most this deep (cycles end here too).
 const MAX_COMPONENT_DEPTH: usize = 16;
@@ -189,18 +189,26 @@ fn patches(root: &Node, dir: &str) -> Vec<Patch> {
 impl Graph {
     /// Reads every kustomization of the index.
     pub fn read(repo: &dyn RepoView) -> Graph {
-        let paths: Vec<&String> = repo
-            .paths()
-            .iter()
-            .filter(|p| is_kustomization_path(p))
-            .collect();
-        let mut kusts: Vec<Kustomization> = paths
+        // Several kustomization files in one folder: kustomize takes the first of its
+        // names in this order (and warns).
+        let rank = |p: &str| match p.rsplit('/').next() {
+            Some("kustomization.yaml") => 0,
+            Some("kustomization.yml") => 1,
+            _ => 2,
+        };
+        let mut chosen: HashMap<&str, &str> = HashMap::new();
+        for p in repo.paths().iter().filter(|p| is_kustomization_path(p)) {
+            let slot = chosen.entry(dir_of(p)).or_insert(p);
+            if rank(p) < rank(slot) {
+                *slot = p;
+            }
+        }
+        let mut paths: Vec<&str> = chosen.into_values().collect();
+        paths.sort_unstable();
+        let kusts = paths
             .iter()
             .filter_map(|p| Kustomization::parse(p, &repo.read(p)?))
             .collect();
-        // Two kustomization files in one folder: kustomize refuses to build it; keep one.
-        kusts.sort_by(|a, b| a.path.cmp(&b.path));
-        kusts.dedup_by(|a, b| dir_of(&a.path) == dir_of(&b.path));
         Graph::new(kusts)
     }
 
@@ -257,7 +265,8 @@ impl Graph {
     }
 
     /// Every chain of kustomizations from the one that holds `path` up to a root, innermost
-    /// first; empty when no kustomization includes the file.
+    /// first; empty when no kustomization includes the file, or when there are too many
+    /// chains to judge them all (the file is then judged alone).
     pub fn chains(&self, path: &str) -> Vec<Vec<usize>> {
         let mut out = Vec::new();
         for &k in self
@@ -267,6 +276,9 @@ impl Graph {
             .unwrap_or_default()
         {
             self.walk_up(&mut vec![k], &mut out);
+        }
+        if out.len() >= MAX_CHAINS {
+            out.clear();
         }
         out
     }
@@ -427,6 +439,40 @@ images: [{name: a, newTag: '2'}]
             .collect();
         assert_eq!(tags, vec![Some("1".into()), Some("2".into())]);
         assert!(g.chains("nowhere.yaml").is_empty());
+    }
+
+    #[test]
+    fn too_many_chains_leave_the_file_alone_and_one_kustomization_per_folder() {
+        // 9 layers of diamonds: 2^9 = 512 chains.
+        let mut files: Vec<(String, String)> = ["a", "b"]
+            .iter()
+            .map(|s| {
+                (
+                    format!("l0/{s}/kustomization.yaml"),
+                    "resources: [../../f.yaml]\n".into(),
+                )
+            })
+            .collect();
+        for l in 1..9 {
+            for side in ["a", "b"] {
+                files.push((
+                    format!("l{l}/{side}/kustomization.yaml"),
+                    format!("resources: [../../l{}/a, ../../l{}/b]\n", l - 1, l - 1),
+                ));
+            }
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        assert!(graph(&refs).chains("f.yaml").is_empty());
+        let g = graph(&[
+            ("k/Kustomization", "resources: [a.yaml]\n"),
+            ("k/kustomization.yml", "resources: [b.yaml]\n"),
+            ("k/kustomization.yaml", "resources: [c.yaml]\n"),
+        ]);
+        assert!(g.chains("k/a.yaml").is_empty() && g.chains("k/b.yaml").is_empty());
+        assert_eq!(roots(&g, "k/c.yaml"), vec!["k/kustomization.yaml"]);
     }
 
     #[test]
