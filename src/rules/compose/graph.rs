@@ -68,11 +68,13 @@ pub struct Graph {
 
 /// Whether `path` names a kustomization file.
 pub fn is_kustomization_path(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    matches!(
-        name,
-        "kustomization.yaml" | "kustomization.yml" | "Kustomization"
-    )
+    // Suffix tests, not a split: this runs over every path of the index once per run.
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .any(|name| {
+            path.strip_suffix(name)
+                .is_some_and(|dir| dir.is_empty() || dir.ends_with('/'))
+        })
 }
 
 fn dir_of(path: &str) -> &str {
@@ -352,6 +354,15 @@ pub fn of(repo: &dyn RepoView) -> Arc<Graph> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kustomization_file_names() {
+        assert!(is_kustomization_path("kustomization.yaml"));
+        assert!(is_kustomization_path("a/b/kustomization.yml"));
+        assert!(is_kustomization_path("a/Kustomization"));
+        assert!(!is_kustomization_path("a/my-kustomization.yaml"));
+        assert!(!is_kustomization_path("a/kustomization.yaml.bak"));
+    }
 
     #[test]
     fn resolves_relative_entries() {
