@@ -23,11 +23,16 @@ fn gg2(repo: &TestRepo, args: &[&str]) -> Found {
 }
 
 fn message(repo: &TestRepo, args: &[&str], code: &str, path: &str) -> String {
+    field(repo, args, code, path, "message")
+}
+
+/// A field (`message`, `help`) of the first `code` finding in `path`.
+fn field(repo: &TestRepo, args: &[&str], code: &str, path: &str, name: &str) -> String {
     let (_, json) = repo.check_json(args);
     json["findings"]
         .as_array()
         .and_then(|a| a.iter().find(|f| f["code"] == code && f["path"] == path))
-        .and_then(|f| f["message"].as_str())
+        .and_then(|f| f[name].as_str())
         .unwrap_or_else(|| panic!("no {code} in {path}: {json:#}"))
         .to_string()
 }
@@ -120,6 +125,11 @@ fn one_overlay_that_does_not_pin_is_named_at_the_base_image() {
     assert!(
         msg.contains("`overlays/prod/kustomization.yaml`") && !msg.contains("overlays/dev"),
         "{msg}"
+    );
+    let help = field(&repo, &["--all"], "GG202", "base/deployment.yaml", "help");
+    assert!(
+        help.contains("`images: [{name: nginx, newTag: <version>}]` in `overlays/prod/"),
+        "{help}"
     );
     restage_alone(&repo, "base/deployment.yaml");
     assert_eq!(
@@ -306,6 +316,17 @@ fn flux_base_release_one_overlay_leaves_without_a_version() {
     let msg = message(&repo, &["--all"], "GG204", "apps/base/podinfo/release.yaml");
     assert!(msg.contains("`apps/dev/kustomization.yaml`"), "{msg}");
     assert!(!msg.contains("apps/staging"), "{msg}");
+    let help = field(
+        &repo,
+        &["--all"],
+        "GG204",
+        "apps/base/podinfo/release.yaml",
+        "help",
+    );
+    assert!(
+        help.contains("from `apps/dev/kustomization.yaml`"),
+        "{help}"
+    );
 }
 
 const GIT_SOURCE: &str = "\

@@ -18,6 +18,7 @@ mod images;
 pub mod self_repo;
 pub mod sources;
 
+use super::image_ref::ImageRef;
 use super::pins::{Problem, Unpinned};
 use super::{Ctx, File};
 use images::Verdict;
@@ -61,10 +62,16 @@ pub fn images(file: &File, ctx: &Ctx, mut found: Vec<Unpinned>) -> Vec<Unpinned>
             None => true,
             Some(Verdict::Pinned) => false,
             Some(Verdict::LeftUnpinned(roots)) => {
+                let named = images::name_roots(&roots);
                 u.message = format!(
-                    "{}; {} builds this file and does not pin it with `images:`",
-                    u.message,
-                    images::name_roots(&roots)
+                    "{}; {named} builds this file and does not pin it with `images:`",
+                    u.message
+                );
+                let name = ImageRef::parse(written).map_or_else(|| written.clone(), |r| r.name());
+                u.help = format!(
+                    "{}; or pin it where it is built: `images: [{{name: {name}, newTag: \
+                     <version>}}]` in {named}",
+                    u.help
                 );
                 true
             }
@@ -114,10 +121,14 @@ pub fn charts(file: &File, ctx: &Ctx, mut found: Vec<Unpinned>) -> Vec<Unpinned>
         if left.is_empty() {
             return false;
         }
+        let named = images::name_roots(&left);
         u.message = format!(
-            "{}; {} builds this file and patches no version into it",
-            u.message,
-            images::name_roots(&left)
+            "{}; {named} builds this file and patches no version into it",
+            u.message
+        );
+        u.help = format!(
+            "{}, or patch `spec.chart.spec.version` into it from {named}",
+            u.help
         );
         true
     });
