@@ -440,6 +440,9 @@ images: [{name: a, newTag: '2'}]
             vec!["top/kustomization.yaml", "top/kustomization.yaml"]
         );
         assert_eq!(roots(&g, "x/a.yaml"), vec!["y/kustomization.yaml"]);
+        // Including its own folder is a cycle of one.
+        let me = graph(&[("me/kustomization.yaml", "resources: [., ../me/, a.yaml]\n")]);
+        assert_eq!(roots(&me, "me/a.yaml"), vec!["me/kustomization.yaml"]);
         // A component's resources belong to the kustomization that uses it.
         assert_eq!(roots(&g, "comp/c.yaml"), vec!["uses/kustomization.yaml"]);
         let uses = g.chains("comp/c.yaml")[0][0];
