@@ -10,6 +10,7 @@ pub mod fix_defaults;
 mod images;
 pub mod layout;
 pub mod select;
+mod sources;
 
 pub use credentials::{CredentialsConfig, normalize as normalize_key};
 pub use fix::{
@@ -20,6 +21,7 @@ pub use fix_defaults::{FixDefaults, Provenance, Sourced};
 pub use images::ImagesConfig;
 pub use layout::LayoutConfig;
 pub use select::PerFileIgnores;
+pub use sources::SourcesConfig;
 
 use crate::catalog::{self, Severity};
 use serde::Deserialize;
@@ -57,6 +59,8 @@ pub struct ConfigFile {
     pub fix: FixConfig,
     #[serde(default)]
     pub credentials: CredentialsConfig,
+    #[serde(default)]
+    pub sources: SourcesConfig,
 }
 
 /// A byte count written as a number or with a unit suffix.
@@ -121,6 +125,7 @@ pub struct Settings {
     pub layout: LayoutConfig,
     pub fix: FixConfig,
     pub credentials: CredentialsConfig,
+    pub sources: SourcesConfig,
     /// Where the configuration came from, if anywhere.
     pub source: Option<PathBuf>,
 }
@@ -230,6 +235,7 @@ impl Settings {
             layout: file.layout,
             fix: file.fix,
             credentials: file.credentials,
+            sources: file.sources,
             source: path.map(Path::to_path_buf),
         })
     }
@@ -293,6 +299,7 @@ pub fn default_file_text(detected: &Detected) -> String {
          #          \"*accesskey\", \"*secretkey\", \"*privatekey\", \"*credential\", \"*credentials\"]\n\
          #   ignore-keys: []\n",
     );
+    out.push_str(sources::init_text());
     out.push_str(&layout::init_text(detected.layout));
     out
 }

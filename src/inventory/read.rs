@@ -148,6 +148,7 @@ pub struct Rebased {
     inner: crate::source::dir::DirView,
     prefix: String,
     paths: Vec<String>,
+    shared: crate::source::SharedCache,
 }
 
 impl RepoView for Rebased {
@@ -156,6 +157,14 @@ impl RepoView for Rebased {
     }
     fn read(&self, path: &str) -> Option<Arc<Vec<u8>>> {
         self.inner.read(&format!("{}{path}", self.prefix))
+    }
+    fn shared(
+        &self,
+        name: &'static str,
+        build: &dyn Fn() -> crate::source::Shared,
+    ) -> crate::source::Shared {
+        // The inner view's cache is for its own (unrebased) paths.
+        self.shared.get(name, build)
     }
 }
 
@@ -192,6 +201,7 @@ pub fn directory(dir: &Path, settings: &Settings, serial: bool) -> Result<(Scann
         paths: set.all_paths.clone(),
         inner: view,
         prefix,
+        shared: crate::source::SharedCache::default(),
     };
     let scanned = scan(set, settings, &rebased, serial, Options::default());
     Ok((scanned, rebased))

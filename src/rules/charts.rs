@@ -9,7 +9,7 @@
 
 use super::pins::{Problem, Unpinned, describe};
 use super::versions::{VersionPin, is_commit_sha, is_range, is_version_tag, version_pin};
-use super::{Ctx, File, version_stream};
+use super::{Ctx, File, compose, version_stream};
 use crate::manifest::{FileKind, Node, objects};
 use std::ops::Range;
 
@@ -85,7 +85,7 @@ pub(super) fn scan(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
                 ("source.toolkit.fluxcd.io", "GitRepository") => {
                     let name = obj.at(&["metadata", "name"]).and_then(Node::as_str);
                     let charts_from_it = name.is_some_and(|n| git_chart_sources.contains(&n));
-                    scan.git_repository(obj, charts_from_it);
+                    scan.git_repository(obj, name, charts_from_it);
                 }
                 ("argoproj.io", "Application") => scan.argo_sources(obj, obj.get("spec")),
                 ("argoproj.io", "ApplicationSet") => {
@@ -381,9 +381,10 @@ impl Scan<'_> {
         }
     }
 
-    /// Flux `GitRepository`: a `semver` range always; a bare `branch` when a chart in this
-    /// file is built from it (the cluster's own sync source legitimately follows a branch).
-    fn git_repository(&mut self, obj: &Node, charts_from_it: bool) {
+    /// Flux `GitRepository`: a `semver` range always; a bare `branch` when a chart of any
+    /// file is built from it (the cluster's own sync source legitimately follows a branch),
+    /// unless it is this very repository (`sources.allow-self-branch`).
+    fn git_repository(&mut self, obj: &Node, name: Option<&str>, charts_from_it: bool) {
         let what = describe(obj).trim_end_matches(", ").to_string();
         let Some(reference) = obj.at(&["spec", "ref"]) else {
             return;
@@ -402,10 +403,20 @@ impl Scan<'_> {
             }
             return;
         }
-        if !charts_from_it || text(reference.get("name")).is_some() {
+        if text(reference.get("name")).is_some() {
             return;
         }
         if let Some(branch) = reference.get("branch").filter(|b| !unknown(b)) {
+            let url = obj.at(&["spec", "url"]).and_then(|u| text(Some(u)));
+            if url.is_some_and(|u| compose::self_repo::allowed_branch(self.ctx, u)) {
+                return;
+            }
+            // Charts of other files: read only for a branch that would otherwise pass.
+            let used = charts_from_it
+                || name.is_some_and(|n| compose::sources::chart_sources(self.ctx.repo).contains(n));
+            if !used {
+                return;
+            }
             let b = text(Some(branch)).unwrap_or("?");
             self.push(
                 Problem::UnpinnedChart,
@@ -462,6 +473,16 @@ impl Scan<'_> {
                 continue;
             }
             let what = format!("{object} source `{url}`");
+            // The repository itself, on a branch: how Argo CD follows its own config.
+            let follows_branch = revision
+                .and_then(|r| text(Some(r)))
+                .is_none_or(|r| !(is_commit_sha(r) || is_version_tag(r) || is_range(r)));
+            if follows_branch
+                && !url.starts_with("oci://")
+                && compose::self_repo::allowed_branch(self.ctx, url)
+            {
+                continue;
+            }
             match revision {
                 None => self.push(
                     Problem::UnpinnedChart,

@@ -28,6 +28,11 @@ fall back to their `appVersion`, which the chart version pins. Not reported: fie
 (Flux `ImageRepository`, RBD volumes, CRD schemas, ConfigMap payloads, annotations, env
 values), template expressions, and images matching `images.allow`.
 
+In a file that kustomizations include (`resources`, `bases`, `components`, transitively), a
+container image is judged after their `images:` transforms: it is reported only when some
+root kustomization (one no other includes) leaves it unpinned, and the message names that
+root. A file no kustomization includes is judged alone.
+
 ## Why is this bad?
 A mutable tag is re-pointed at every push. The same commit then runs different code on
 different nodes and days, a rollback to it does not roll anything back, and git no longer

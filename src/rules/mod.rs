@@ -6,6 +6,7 @@
 //! push [`Finding`]s.
 
 pub mod charts;
+mod compose;
 pub mod containers;
 pub mod credential_in_values;
 pub mod dotenv;

@@ -77,14 +77,16 @@ pub(super) struct Scans {
 
 /// Every unpinned image reference of the file.
 pub fn images<'f>(file: &'f File, ctx: &Ctx) -> &'f [Unpinned] {
-    file.scans.images.get_or_init(|| scan_images(file, ctx))
+    file.scans
+        .images
+        .get_or_init(|| super::compose::images(file, ctx, scan_images(file, ctx)))
 }
 
 /// Every unpinned chart or artifact reference of the file ([`charts`](super::charts)).
 pub fn charts<'f>(file: &'f File, ctx: &Ctx) -> &'f [Unpinned] {
     file.scans
         .charts
-        .get_or_init(|| super::charts::scan(file, ctx))
+        .get_or_init(|| super::compose::charts(file, ctx, super::charts::scan(file, ctx)))
 }
 
 /// Prefilter for the image rules: the file may name an image.

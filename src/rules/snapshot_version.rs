@@ -16,6 +16,11 @@ helmfile release, a `Chart.yaml` dependency, a Flux `HelmRelease` or an Argo CD 
 source. A chart's own `version` in its `Chart.yaml` is the thing being built and is not
 reported.
 
+In a file that kustomizations include (`resources`, `bases`, `components`, transitively), a
+container image tag is judged after their `images:` transforms: it is reported only when some
+root kustomization (one no other includes) leaves it unpinned, and the message names that
+root. A file no kustomization includes is judged alone.
+
 ## Why is this bad?
 A SNAPSHOT is a development build that is overwritten by the next one. Deploying it means
 the same commit installs different software over time.

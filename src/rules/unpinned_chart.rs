@@ -20,13 +20,17 @@ Reports a chart or deployable artifact whose version floats:
 - `Chart.yaml` / `requirements.yaml` dependencies with a range or no version (local
   `file://` sub-charts are skipped);
 - Flux `HelmRelease` / `HelmChart` without `version` (Flux reads that as `*`) or with a
-  range; charts from a `GitRepository` or `Bucket` ignore `version` and are pinned by the
-  source instead: a `GitRepository` that such a chart is built from and that follows a
-  `branch` is reported. `OCIRepository`/`GitRepository` `ref.semver` ranges, and an
-  `OCIRepository` without `ref` (the `latest` tag);
+  range; a base `HelmRelease` that every root kustomization including it patches with a
+  version passes. Charts from a `GitRepository` or `Bucket` ignore `version` and are pinned
+  by the source instead: a `GitRepository` that such a chart (in any file) is built from and
+  that follows a `branch` is reported once, at the branch. `OCIRepository`/`GitRepository`
+  `ref.semver` ranges, and an `OCIRepository` without `ref` (the `latest` tag);
 - Argo CD `Application`/`ApplicationSet` Helm sources whose `targetRevision` is missing, a
   range or `*`, and git sources that track `HEAD`, omit `targetRevision` or name a branch (a
   commit SHA or a version tag such as `v1.4.2` passes);
+- except that a Flux `GitRepository` or Argo CD git source that is this repository itself
+  (one of its remotes' URLs) may follow a branch: that is how the cluster follows its own
+  configuration (`sources.allow-self-branch: false` reports it too);
 - kustomize `helmCharts` without an exact `version`, and remote `resources` that follow a
   branch (`?ref=main`) or no ref at all.
 

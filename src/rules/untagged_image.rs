@@ -18,6 +18,11 @@ Also reported: a kustomize `images[]` override that sets `newName` without `newT
 values, compose, Dockerfile `FROM`/`COPY --from` with `ARG`s resolved); `FROM scratch` and
 references to earlier build stages are not images.
 
+In a file that kustomizations include (`resources`, `bases`, `components`, transitively), a
+container image is judged after their `images:` transforms: it is reported only when some
+root kustomization (one no other includes) leaves it unpinned, and the message names that
+root. A file no kustomization includes is judged alone.
+
 ## Why is this bad?
 An untagged image is `latest` in disguise: what runs changes with every push to the image
 repository, without a commit to the GitOps repository.

@@ -78,6 +78,7 @@ pub fn collect(roots: &[PathBuf], limits: &Limits) -> (ScanSet, DirView) {
         DirView {
             paths: Vec::new(),
             files,
+            shared: super::SharedCache::default(),
         },
     )
         .finish()
@@ -129,6 +130,7 @@ fn error_path(e: &ignore::Error) -> String {
 pub struct DirView {
     paths: Vec<String>,
     files: HashMap<String, PathBuf>,
+    shared: super::SharedCache,
 }
 
 impl RepoView for DirView {
@@ -138,6 +140,10 @@ impl RepoView for DirView {
 
     fn read(&self, path: &str) -> Option<Arc<Vec<u8>>> {
         std::fs::read(self.files.get(path)?).ok().map(Arc::new)
+    }
+
+    fn shared(&self, name: &'static str, build: &dyn Fn() -> super::Shared) -> super::Shared {
+        self.shared.get(name, build)
     }
 }
 

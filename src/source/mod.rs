@@ -31,7 +31,7 @@ pub fn parse_index_file(bytes: &[u8]) -> Option<Vec<(Vec<u8>, u16)>> {
 }
 pub use index::Repo;
 pub use read::{Pending, Read};
-pub use repo_view::{NoRepo, RepoView};
+pub use repo_view::{NoRepo, RepoView, Shared, SharedCache};
 pub use view::TreeView;
 
 /// Where a candidate's bytes were read from.

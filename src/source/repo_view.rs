@@ -1,7 +1,12 @@
 //! [`RepoView`]: read-only access to the whole repository (the index, a commit's tree, or a
 //! folder on disk) for the questions that need more than the file being scanned.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+/// A value computed once per view from the whole repository (see [`RepoView::shared`]).
+pub type Shared = Arc<dyn Any + Send + Sync>;
 
 /// Read-only access to the rest of the repository (the index, or the commit being scanned).
 pub trait RepoView: Sync {
@@ -46,6 +51,38 @@ pub trait RepoView: Sync {
         let mut out = out.into_inner().unwrap_or_else(PoisonError::into_inner);
         out.sort_by_key(|(i, _)| *i);
         out
+    }
+    /// The value `build` computes, computed once per view under `name`: for run-wide
+    /// questions (the kustomization graph) that many files ask. `build` must depend on nothing
+    /// but the view. The default computes it at every call.
+    fn shared(&self, name: &'static str, build: &dyn Fn() -> Shared) -> Shared {
+        let _ = name;
+        build()
+    }
+    /// The URLs of the repository's remotes (`remote.*.url`), to recognise sources that point
+    /// at the repository itself; empty when there are none or the view is not a repository.
+    fn remote_urls(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// The values behind [`RepoView::shared`] for views that keep them.
+#[derive(Default)]
+pub struct SharedCache {
+    slots: Mutex<HashMap<&'static str, Arc<OnceLock<Shared>>>>,
+}
+
+impl SharedCache {
+    /// The value under `name`, built on first use; concurrent callers wait for one build.
+    pub fn get(&self, name: &'static str, build: &dyn Fn() -> Shared) -> Shared {
+        let slot = self
+            .slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(name)
+            .or_default()
+            .clone();
+        slot.get_or_init(build).clone()
     }
 }
 

@@ -8,6 +8,7 @@ use super::Limits;
 use super::RepoView;
 use super::objects::Objects;
 use super::read::{self, Files, Opener};
+use super::repo_view::{Shared, SharedCache};
 use git2::{Oid, Repository};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,6 +26,7 @@ pub struct TreeView {
     cache: Mutex<HashMap<Oid, Option<Arc<Vec<u8>>>>>,
     /// Results offered by [`RepoView::remember`], by memo name.
     seeded: Mutex<HashMap<String, memo::Map>>,
+    shared: SharedCache,
     limits: Limits,
 }
 
@@ -45,6 +47,7 @@ impl TreeView {
             repo: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
             seeded: Mutex::new(HashMap::new()),
+            shared: SharedCache::default(),
             limits: Limits::default(),
         }
     }
@@ -77,6 +80,31 @@ impl TreeView {
 impl RepoView for TreeView {
     fn paths(&self) -> &[String] {
         &self.paths
+    }
+
+    fn shared(&self, name: &'static str, build: &dyn Fn() -> Shared) -> Shared {
+        self.shared.get(name, build)
+    }
+
+    /// From the repository's configuration; unreadable remotes are left out.
+    fn remote_urls(&self) -> Vec<String> {
+        let mut slot = lock(&self.repo);
+        if slot.is_none() {
+            *slot = self.opener.open().ok();
+        }
+        let Some(repo) = slot.as_ref() else {
+            return Vec::new();
+        };
+        let Ok(names) = repo.remotes() else {
+            return Vec::new();
+        };
+        names
+            .iter()
+            .filter_map(|name| {
+                let remote = repo.find_remote(name.ok()??).ok()?;
+                remote.url().ok().map(str::to_string)
+            })
+            .collect()
     }
 
     /// The content of the regular file at `path`; `None` when absent, unreadable, or not
