@@ -18,11 +18,13 @@
 pub mod atomic;
 pub mod backend_keys;
 pub mod defaults;
+pub mod diff;
 pub mod edit;
 pub mod emit;
 pub mod leak;
 pub mod moves;
 pub mod naming;
+pub mod pin;
 mod plan;
 pub mod secret;
 pub mod store;
