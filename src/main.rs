@@ -105,6 +105,17 @@ struct CheckArgs {
     /// Where --fix saves Secret values (default: <git dir>/gitops-guard/secrets).
     #[arg(long, value_name = "DIR", requires = "fix")]
     values_dir: Option<PathBuf>,
+    /// Print what --fix would change as a unified diff on stdout, write nothing (no file,
+    /// no index, no values store), and exit 1 when there would be changes. Secret values
+    /// are masked.
+    #[arg(long, conflicts_with_all = ["range", "fix", "no_git"])]
+    diff: bool,
+    /// With --fix or --diff: pin what GG201/GG202/GG204 report, asking the image registry
+    /// (tag → version tag + digest), the chart repository (highest release in the range)
+    /// or the git remote (newest version tag, else the commit). The only option that uses
+    /// the network; a failed lookup leaves the file unchanged and exits 2.
+    #[arg(long, conflicts_with = "no_git")]
+    resolve: bool,
 }
 
 fn main() -> ExitCode {
@@ -384,7 +395,7 @@ fn fix_defaults(
 
 /// The scanned bytes the Secret fix needs again: only those that may hold a Secret.
 fn secret_fix_inputs(args: &CheckArgs, set: &ScanSet) -> Vec<(String, Vec<u8>)> {
-    if !args.fix {
+    if !(args.fix || args.diff) {
         return Vec::new();
     }
     set.candidates
@@ -413,10 +424,20 @@ fn check(args: CheckArgs) -> Result<u8> {
         max_file_size: settings.max_file_size,
     };
     // Without --fix nothing needs the bytes after the scan: read them while scanning.
-    let collect = || -> Result<_> { Ok(repo.collect_and_view(&selection, &limits, !args.fix)?) };
+    let fixing = args.fix || args.diff;
+    if args.resolve && !fixing {
+        anyhow::bail!("--resolve pins what --fix or --diff fixes: add one of them");
+    }
+    let collect = || -> Result<_> { Ok(repo.collect_and_view(&selection, &limits, !fixing)?) };
     let (set, mut view) = collect()?;
     let mut fix_inputs = secret_fix_inputs(&args, &set);
+    let mut pin_inputs = pin_inputs_of(args.resolve, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
+    if args.diff {
+        let code = run_diff(&repo, &args, &mut settings, &view, &outcome, &fix_inputs, &pin_inputs)?;
+        std::mem::forget(view);
+        return Ok(code);
+    }
     let mut defaults_line = None;
     if args.fix && outcome.findings().any(|f| f.code == fix::CODE) {
         // Before anything is moved or written.
@@ -436,6 +457,7 @@ fn check(args: CheckArgs) -> Result<u8> {
                 let (set, new_view) = collect()?;
                 view = new_view;
                 fix_inputs = secret_fix_inputs(&args, &set);
+                pin_inputs = pin_inputs_of(args.resolve, &set);
                 outcome = engine::scan(set, &settings, &view, args.serial);
             }
         }
@@ -454,9 +476,14 @@ fn check(args: CheckArgs) -> Result<u8> {
             &fix_inputs,
             defaults_line.as_deref(),
         )?;
-        if report.has_errors() || move_failed {
+        let (pinned, pin_failed) = if args.resolve {
+            run_pins(&repo, &settings, &view, &outcome, &pin_inputs)?
+        } else {
+            (false, false)
+        };
+        if report.has_errors() || move_failed || pin_failed {
             code = 2;
-        } else if report.changed() || moved {
+        } else if report.changed() || moved || pinned {
             // Whatever --fix changed is reviewed before it is committed.
             code = code.max(1);
         }
@@ -533,4 +560,244 @@ fn print_moves(report: &moves::MoveReport) -> Result<()> {
         writeln!(err, "gitops-guard: error: {e}")?;
     }
     Ok(())
+}
+
+/// The scanned bytes `--resolve` needs again: files that may name an image or a chart.
+fn pin_inputs_of(resolve: bool, set: &ScanSet) -> Vec<(String, Vec<u8>)> {
+    if !resolve {
+        return Vec::new();
+    }
+    set.candidates
+        .iter()
+        .filter(|c| {
+            let kind = manifest::FileKind::of(&c.path);
+            rules::pins::may_name_images(kind, &c.bytes)
+                || rules::charts::may_name_charts(kind, &c.path, &c.bytes)
+        })
+        .map(|c| (c.path.clone(), c.bytes.clone()))
+        .collect()
+}
+
+/// Plans the pins of the files with GG201/GG202/GG204 findings (network lookups).
+fn plan_pins(
+    view: &dyn RepoView,
+    outcome: &engine::Outcome,
+    inputs: &[(String, Vec<u8>)],
+) -> Result<Vec<fix::pin::FilePlan>> {
+    let mut parsed = Vec::new();
+    for result in &outcome.files {
+        if !result
+            .findings
+            .iter()
+            .any(|f| fix::pin::CODES.contains(&f.code))
+        {
+            continue;
+        }
+        let Some((_, bytes)) = inputs.iter().find(|(p, _)| *p == result.path) else {
+            continue;
+        };
+        let docs = std::str::from_utf8(bytes).map_or_else(
+            |_| Vec::new(),
+            |text| manifest::parse_file(&result.path, text, manifest::FileKind::of(&result.path)),
+        );
+        parsed.push((result, bytes.as_slice(), docs));
+    }
+    let files: Vec<fix::pin::PinFile> = parsed
+        .iter()
+        .map(|(result, bytes, docs)| fix::pin::PinFile {
+            path: &result.path,
+            staged: bytes,
+            docs,
+            findings: &result.findings,
+        })
+        .collect();
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(fix::pin::plan(&files, &lookup()?, view))
+}
+
+#[cfg(feature = "resolve")]
+fn lookup() -> Result<fix::pin::net::Net> {
+    Ok(fix::pin::net::Net::new())
+}
+
+#[cfg(not(feature = "resolve"))]
+fn lookup() -> Result<NoNetwork> {
+    anyhow::bail!("this gitops-guard was built without the `resolve` feature: --resolve is not available")
+}
+
+#[cfg(not(feature = "resolve"))]
+struct NoNetwork;
+
+#[cfg(not(feature = "resolve"))]
+impl fix::pin::lookup::Lookup for NoNetwork {
+    fn image(&self, _: &rules::image_ref::ImageRef) -> Result<fix::pin::lookup::ImagePin, String> {
+        Err("built without the resolve feature".into())
+    }
+    fn chart_versions(&self, _: &fix::pin::lookup::ChartRepo, _: &str) -> Result<Vec<String>, String> {
+        Err("built without the resolve feature".into())
+    }
+    fn git_tags(&self, _: &str) -> Result<Vec<String>, String> {
+        Err("built without the resolve feature".into())
+    }
+    fn git_commit(&self, _: &str, _: &str) -> Result<String, String> {
+        Err("built without the resolve feature".into())
+    }
+}
+
+/// Says on stderr what a pin plan skipped or failed to resolve.
+fn print_pin_problems(plans: &[fix::pin::FilePlan], err: &mut impl Write) -> Result<bool> {
+    let mut failed = false;
+    for p in plans {
+        for line in &p.skipped {
+            writeln!(err, "{line}")?;
+        }
+        for line in &p.failed {
+            writeln!(err, "{line}")?;
+        }
+        if !p.failed.is_empty() {
+            failed = true;
+            writeln!(err, "{}: left unchanged", p.path)?;
+        }
+    }
+    Ok(failed)
+}
+
+/// `--fix --resolve`: pins and writes; returns (anything pinned, anything failed).
+fn run_pins(
+    repo: &Repo,
+    _settings: &Settings,
+    view: &dyn RepoView,
+    outcome: &engine::Outcome,
+    inputs: &[(String, Vec<u8>)],
+) -> Result<(bool, bool)> {
+    let workdir = repo
+        .workdir()
+        .context("--fix needs a working tree (this repository is bare)")?;
+    let plans = plan_pins(view, outcome, inputs)?;
+    let mut err = std::io::stderr().lock();
+    let mut failed = print_pin_problems(&plans, &mut err)?;
+    let errors = fix::pin::write(&plans, workdir);
+    let mut pinned = false;
+    for p in plans.iter().filter(|p| p.new.is_some()) {
+        if let Some((_, e)) = errors.iter().find(|(path, _)| *path == p.path) {
+            writeln!(err, "{e}")?;
+            failed = true;
+            continue;
+        }
+        pinned = true;
+        for line in &p.pinned {
+            writeln!(err, "{line}")?;
+        }
+    }
+    Ok((pinned, failed))
+}
+
+/// `--diff`: every fix planned, printed as a unified diff on stdout, nothing written.
+/// Exit 1 when something would change, 2 when something could not be planned.
+fn run_diff(
+    repo: &Repo,
+    args: &CheckArgs,
+    settings: &mut Settings,
+    view: &dyn RepoView,
+    outcome: &engine::Outcome,
+    fix_inputs: &[(String, Vec<u8>)],
+    pin_inputs: &[(String, Vec<u8>)],
+) -> Result<u8> {
+    let workdir = repo
+        .workdir()
+        .context("--diff needs a working tree (this repository is bare)")?;
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let (mut changed, mut failed) = (false, false);
+    let paths = moves::fixable_paths(outcome.findings());
+    if !paths.is_empty() {
+        let report = moves::preview(repo.git(), settings, view, &paths);
+        for action in &report.applied {
+            changed = true;
+            match action {
+                moves::Action::Move { from, to } => write!(
+                    out,
+                    "diff --git a/{from} b/{to}\nsimilarity index 100%\nrename from {from}\nrename to {to}\n"
+                )?,
+                moves::Action::Split { from, to } => {
+                    // The pieces are the file's documents as they are; only the headers.
+                    writeln!(out, "diff --git a/{from} b/{from}\ndeleted file mode 100644")?;
+                    for t in to {
+                        writeln!(out, "diff --git a/{t} b/{t}\nnew file mode 100644")?;
+                    }
+                }
+            }
+        }
+        for c in &report.conflicts {
+            writeln!(err, "conflict: {}: {}", c.path, c.message)?;
+        }
+        for (path, why) in &report.skipped {
+            writeln!(err, "not moved: {path}: {why}")?;
+        }
+        if let Some(e) = &report.error {
+            writeln!(err, "gitops-guard: error: {e}")?;
+            failed = true;
+        }
+    }
+    if outcome.findings().any(|f| f.code == fix::CODE) {
+        fix_defaults(settings, view, outcome, fix_inputs)?;
+        let values_dir = fix::values::default_dir(&repo.common_dir());
+        let parsed = secret_files(outcome, fix_inputs);
+        let files: Vec<fix::FixFile> = parsed
+            .iter()
+            .map(|(result, bytes, docs)| fix::FixFile {
+                path: &result.path,
+                staged: bytes,
+                docs,
+                findings: &result.findings,
+            })
+            .collect();
+        let (previews, outcomes) = fix::preview(
+            &files,
+            &fix::FixOptions {
+                workdir,
+                values_dir: &values_dir,
+                settings,
+                repo: view,
+            },
+        );
+        for (path, old, new) in &previews {
+            let d = fix::diff::unified_masked(path, old, new, settings);
+            changed |= !d.is_empty();
+            write!(out, "{d}")?;
+        }
+        for o in &outcomes {
+            match &o.status {
+                fix::Status::Refused(why) | fix::Status::Failed(why) => {
+                    writeln!(err, "not fixed: {}: {why}", o.path)?;
+                }
+                fix::Status::Error(why) => {
+                    writeln!(err, "not fixed: {}: {why}", o.path)?;
+                    failed = true;
+                }
+                _ => {}
+            }
+        }
+    }
+    if args.resolve {
+        let plans = plan_pins(view, outcome, pin_inputs)?;
+        failed |= print_pin_problems(&plans, &mut err)?;
+        for p in &plans {
+            if let Some(new) = &p.new {
+                let d = fix::diff::unified_masked(&p.path, &p.old, new, settings);
+                changed |= !d.is_empty();
+                write!(out, "{d}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        2
+    } else if changed {
+        1
+    } else {
+        0
+    })
 }

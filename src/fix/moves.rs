@@ -100,6 +100,27 @@ pub fn run(
     view: &dyn RepoView,
     paths: &[String],
 ) -> MoveReport {
+    plan_and_apply(repo, settings, view, paths, true)
+}
+
+/// `--diff`: the moves [`run`] would make (in `applied`), or its conflicts; nothing is
+/// touched.
+pub fn preview(
+    repo: &git2::Repository,
+    settings: &Settings,
+    view: &dyn RepoView,
+    paths: &[String],
+) -> MoveReport {
+    plan_and_apply(repo, settings, view, paths, false)
+}
+
+fn plan_and_apply(
+    repo: &git2::Repository,
+    settings: &Settings,
+    view: &dyn RepoView,
+    paths: &[String],
+    apply_them: bool,
+) -> MoveReport {
     let mut report = MoveReport::default();
     let Some(index_view) = LayoutIndex::for_run(settings, view) else {
         return report;
@@ -129,6 +150,10 @@ pub fn run(
     }
     report.conflicts = check(&planned, &entries, workdir, repo);
     if !report.conflicts.is_empty() || planned.is_empty() {
+        return report;
+    }
+    if !apply_them {
+        report.applied = planned.into_iter().map(|p| p.action).collect();
         return report;
     }
     match apply(&planned, &mut index, workdir) {

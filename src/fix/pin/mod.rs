@@ -293,8 +293,8 @@ fn place_edits(
 }
 
 /// Writes the planned files (each only when its working-tree copy is still the staged
-/// one); returns the errors, one line each.
-pub fn write(plans: &[FilePlan], workdir: &Path) -> Vec<String> {
+/// one); returns the files not written: (path, why in one line).
+pub fn write(plans: &[FilePlan], workdir: &Path) -> Vec<(String, String)> {
     let mut errors = Vec::new();
     for p in plans {
         let Some(new) = &p.new else { continue };
@@ -302,22 +302,22 @@ pub fn write(plans: &[FilePlan], workdir: &Path) -> Vec<String> {
         match std::fs::read(&abs) {
             Ok(now) if now == p.old.as_bytes() => {}
             Ok(_) => {
-                errors.push(format!(
+                errors.push((p.path.clone(), format!(
                     "{}: the working-tree file differs from the staged one; not pinned (stage \
                      or stash the other changes, then run again)",
                     p.path
-                ));
+                )));
                 continue;
             }
             Err(e) => {
-                errors.push(format!("{}: cannot read it: {e}", p.path));
+                errors.push((p.path.clone(), format!("{}: cannot read it: {e}", p.path)));
                 continue;
             }
         }
         if let Err(e) =
             super::atomic::write(&abs, new.as_bytes(), super::atomic::Mode::KeepOr(0o644))
         {
-            errors.push(format!("{}: cannot replace it: {e}; unchanged", p.path));
+            errors.push((p.path.clone(), format!("{}: cannot replace it: {e}; unchanged", p.path)));
         }
     }
     errors
