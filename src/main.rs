@@ -434,7 +434,15 @@ fn check(args: CheckArgs) -> Result<u8> {
     let mut pin_inputs = pin_inputs_of(args.resolve, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
     if args.diff {
-        let code = run_diff(&repo, &args, &mut settings, &view, &outcome, &fix_inputs, &pin_inputs)?;
+        let code = run_diff(
+            &repo,
+            &args,
+            &mut settings,
+            &view,
+            &outcome,
+            &fix_inputs,
+            &pin_inputs,
+        )?;
         std::mem::forget(view);
         return Ok(code);
     }
@@ -624,7 +632,9 @@ fn lookup() -> Result<fix::pin::net::Net> {
 
 #[cfg(not(feature = "resolve"))]
 fn lookup() -> Result<NoNetwork> {
-    anyhow::bail!("this gitops-guard was built without the `resolve` feature: --resolve is not available")
+    anyhow::bail!(
+        "this gitops-guard was built without the `resolve` feature: --resolve is not available"
+    )
 }
 
 #[cfg(not(feature = "resolve"))]
@@ -635,7 +645,11 @@ impl fix::pin::lookup::Lookup for NoNetwork {
     fn image(&self, _: &rules::image_ref::ImageRef) -> Result<fix::pin::lookup::ImagePin, String> {
         Err("built without the resolve feature".into())
     }
-    fn chart_versions(&self, _: &fix::pin::lookup::ChartRepo, _: &str) -> Result<Vec<String>, String> {
+    fn chart_versions(
+        &self,
+        _: &fix::pin::lookup::ChartRepo,
+        _: &str,
+    ) -> Result<Vec<String>, String> {
         Err("built without the resolve feature".into())
     }
     fn git_tags(&self, _: &str) -> Result<Vec<String>, String> {
@@ -723,7 +737,10 @@ fn run_diff(
                 )?,
                 moves::Action::Split { from, to } => {
                     // The pieces are the file's documents as they are; only the headers.
-                    writeln!(out, "diff --git a/{from} b/{from}\ndeleted file mode 100644")?;
+                    writeln!(
+                        out,
+                        "diff --git a/{from} b/{from}\ndeleted file mode 100644"
+                    )?;
                     for t in to {
                         writeln!(out, "diff --git a/{t} b/{t}\nnew file mode 100644")?;
                     }

@@ -28,7 +28,11 @@ pub fn unified_masked(path: &str, old: &str, new: &str, settings: &Settings) -> 
     if old == new {
         return String::new();
     }
-    unified(path, &masked(path, old, settings), &masked(path, new, settings))
+    unified(
+        path,
+        &masked(path, old, settings),
+        &masked(path, new, settings),
+    )
 }
 
 /// The unified diff of `path` from `old` to `new` (empty when they are equal).

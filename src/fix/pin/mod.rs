@@ -302,11 +302,14 @@ pub fn write(plans: &[FilePlan], workdir: &Path) -> Vec<(String, String)> {
         match std::fs::read(&abs) {
             Ok(now) if now == p.old.as_bytes() => {}
             Ok(_) => {
-                errors.push((p.path.clone(), format!(
-                    "{}: the working-tree file differs from the staged one; not pinned (stage \
+                errors.push((
+                    p.path.clone(),
+                    format!(
+                        "{}: the working-tree file differs from the staged one; not pinned (stage \
                      or stash the other changes, then run again)",
-                    p.path
-                )));
+                        p.path
+                    ),
+                ));
                 continue;
             }
             Err(e) => {
@@ -317,7 +320,10 @@ pub fn write(plans: &[FilePlan], workdir: &Path) -> Vec<(String, String)> {
         if let Err(e) =
             super::atomic::write(&abs, new.as_bytes(), super::atomic::Mode::KeepOr(0o644))
         {
-            errors.push((p.path.clone(), format!("{}: cannot replace it: {e}; unchanged", p.path)));
+            errors.push((
+                p.path.clone(),
+                format!("{}: cannot replace it: {e}; unchanged", p.path),
+            ));
         }
     }
     errors
