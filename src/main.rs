@@ -431,7 +431,7 @@ fn check(args: CheckArgs) -> Result<u8> {
     let collect = || -> Result<_> { Ok(repo.collect_and_view(&selection, &limits, !fixing)?) };
     let (set, mut view) = collect()?;
     let mut fix_inputs = secret_fix_inputs(&args, &set);
-    let mut pin_inputs = pin_inputs_of(args.resolve, &set);
+    let mut pin_inputs = fix::pin::cli::inputs(args.resolve, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
     if args.diff {
         let code = run_diff(
@@ -465,7 +465,7 @@ fn check(args: CheckArgs) -> Result<u8> {
                 let (set, new_view) = collect()?;
                 view = new_view;
                 fix_inputs = secret_fix_inputs(&args, &set);
-                pin_inputs = pin_inputs_of(args.resolve, &set);
+                pin_inputs = fix::pin::cli::inputs(args.resolve, &set);
                 outcome = engine::scan(set, &settings, &view, args.serial);
             }
         }
@@ -485,7 +485,12 @@ fn check(args: CheckArgs) -> Result<u8> {
             defaults_line.as_deref(),
         )?;
         let (pinned, pin_failed) = if args.resolve {
-            run_pins(&repo, &settings, &view, &outcome, &pin_inputs)?
+            let workdir = repo
+                .workdir()
+                .context("--fix needs a working tree (this repository is bare)")?;
+            let plans = fix::pin::cli::plan(&view, &outcome, &pin_inputs)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            fix::pin::cli::fix(&plans, workdir, &mut std::io::stderr().lock())?
         } else {
             (false, false)
         };
@@ -568,144 +573,6 @@ fn print_moves(report: &moves::MoveReport) -> Result<()> {
         writeln!(err, "gitops-guard: error: {e}")?;
     }
     Ok(())
-}
-
-/// The scanned bytes `--resolve` needs again: files that may name an image or a chart.
-fn pin_inputs_of(resolve: bool, set: &ScanSet) -> Vec<(String, Vec<u8>)> {
-    if !resolve {
-        return Vec::new();
-    }
-    set.candidates
-        .iter()
-        .filter(|c| {
-            let kind = manifest::FileKind::of(&c.path);
-            rules::pins::may_name_images(kind, &c.bytes)
-                || rules::charts::may_name_charts(kind, &c.path, &c.bytes)
-        })
-        .map(|c| (c.path.clone(), c.bytes.clone()))
-        .collect()
-}
-
-/// Plans the pins of the files with GG201/GG202/GG204 findings (network lookups).
-fn plan_pins(
-    view: &dyn RepoView,
-    outcome: &engine::Outcome,
-    inputs: &[(String, Vec<u8>)],
-) -> Result<Vec<fix::pin::FilePlan>> {
-    let mut parsed = Vec::new();
-    for result in &outcome.files {
-        if !result
-            .findings
-            .iter()
-            .any(|f| fix::pin::CODES.contains(&f.code))
-        {
-            continue;
-        }
-        let Some((_, bytes)) = inputs.iter().find(|(p, _)| *p == result.path) else {
-            continue;
-        };
-        let docs = std::str::from_utf8(bytes).map_or_else(
-            |_| Vec::new(),
-            |text| manifest::parse_file(&result.path, text, manifest::FileKind::of(&result.path)),
-        );
-        parsed.push((result, bytes.as_slice(), docs));
-    }
-    let files: Vec<fix::pin::PinFile> = parsed
-        .iter()
-        .map(|(result, bytes, docs)| fix::pin::PinFile {
-            path: &result.path,
-            staged: bytes,
-            docs,
-            findings: &result.findings,
-        })
-        .collect();
-    if files.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(fix::pin::plan(&files, &lookup()?, view))
-}
-
-#[cfg(feature = "resolve")]
-fn lookup() -> Result<fix::pin::net::Net> {
-    Ok(fix::pin::net::Net::new())
-}
-
-#[cfg(not(feature = "resolve"))]
-fn lookup() -> Result<NoNetwork> {
-    anyhow::bail!(
-        "this gitops-guard was built without the `resolve` feature: --resolve is not available"
-    )
-}
-
-#[cfg(not(feature = "resolve"))]
-struct NoNetwork;
-
-#[cfg(not(feature = "resolve"))]
-impl fix::pin::lookup::Lookup for NoNetwork {
-    fn image(&self, _: &rules::image_ref::ImageRef) -> Result<fix::pin::lookup::ImagePin, String> {
-        Err("built without the resolve feature".into())
-    }
-    fn chart_versions(
-        &self,
-        _: &fix::pin::lookup::ChartRepo,
-        _: &str,
-    ) -> Result<Vec<String>, String> {
-        Err("built without the resolve feature".into())
-    }
-    fn git_tags(&self, _: &str) -> Result<Vec<String>, String> {
-        Err("built without the resolve feature".into())
-    }
-    fn git_commit(&self, _: &str, _: &str) -> Result<String, String> {
-        Err("built without the resolve feature".into())
-    }
-}
-
-/// Says on stderr what a pin plan skipped or failed to resolve.
-fn print_pin_problems(plans: &[fix::pin::FilePlan], err: &mut impl Write) -> Result<bool> {
-    let mut failed = false;
-    for p in plans {
-        for line in &p.skipped {
-            writeln!(err, "{line}")?;
-        }
-        for line in &p.failed {
-            writeln!(err, "{line}")?;
-        }
-        if !p.failed.is_empty() {
-            failed = true;
-            writeln!(err, "{}: left unchanged", p.path)?;
-        }
-    }
-    Ok(failed)
-}
-
-/// `--fix --resolve`: pins and writes; returns (anything pinned, anything failed).
-fn run_pins(
-    repo: &Repo,
-    _settings: &Settings,
-    view: &dyn RepoView,
-    outcome: &engine::Outcome,
-    inputs: &[(String, Vec<u8>)],
-) -> Result<(bool, bool)> {
-    let workdir = repo
-        .workdir()
-        .context("--fix needs a working tree (this repository is bare)")?;
-    let plans = plan_pins(view, outcome, inputs)?;
-    let mut err = std::io::stderr().lock();
-    let mut failed = print_pin_problems(&plans, &mut err)?;
-    let errors = fix::pin::write(&plans, workdir);
-    let mut pinned = false;
-    for p in plans.iter().filter(|p| p.new.is_some()) {
-        if let Some((_, e)) = errors.iter().find(|(path, _)| *path == p.path) {
-            writeln!(err, "{e}")?;
-            failed = true;
-            continue;
-        }
-        pinned = true;
-        for line in &p.pinned {
-            writeln!(err, "{line}")?;
-        }
-    }
-    Ok((pinned, failed))
 }
 
 /// `--diff`: every fix planned, printed as a unified diff on stdout, nothing written.
@@ -799,8 +666,9 @@ fn run_diff(
         }
     }
     if args.resolve {
-        let plans = plan_pins(view, outcome, pin_inputs)?;
-        failed |= print_pin_problems(&plans, &mut err)?;
+        let plans =
+            fix::pin::cli::plan(view, outcome, pin_inputs).map_err(|e| anyhow::anyhow!(e))?;
+        failed |= fix::pin::cli::print_problems(&plans, &mut err)?;
         for p in &plans {
             if let Some(new) = &p.new {
                 let d = fix::diff::unified_masked(&p.path, &p.old, new, settings);

@@ -15,8 +15,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const INSTALL: &str =
-    "apt-get install docker-registry skopeo (Debian's packages); .ci/run installs them";
+const INSTALL: &str = "apt-get install docker-registry skopeo apache2-utils (Debian's packages); \
+     .ci/run installs them";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -58,17 +58,30 @@ fn wait_listening(server: &mut Server, what: &str) {
 
 /// The distribution registry, storage in a temporary folder.
 fn registry() -> Server {
+    registry_with(None)
+}
+
+/// The registry, with htpasswd (basic) authentication for `user:password` when given.
+fn registry_with(user: Option<(&str, &str)>) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let port = free_port();
     let config = dir.path().join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nlog: {{level: error}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .expect("write config");
+    let mut text = format!(
+        "version: 0.1\nlog: {{level: error}}\nstorage:\n  filesystem: {{rootdirectory: {}}}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+        dir.path().join("data").display()
+    );
+    if let Some((name, password)) = user {
+        let file = dir.path().join("htpasswd");
+        run(Command::new("htpasswd")
+            .args(["-Bbc"])
+            .arg(&file)
+            .args([name, password]));
+        text.push_str(&format!(
+            "auth:\n  htpasswd: {{realm: test-realm, path: {}}}\n",
+            file.display()
+        ));
+    }
+    std::fs::write(&config, text).expect("write config");
     let child = Command::new("docker-registry")
         .arg("serve")
         .arg(&config)
@@ -182,31 +195,39 @@ fn run(cmd: &mut Command) -> Output {
 /// Pushes the image of `seed` to `<registry>/<repo>` under every tag; returns the
 /// manifest digest the registry reports for it (`skopeo inspect`'s `Digest`).
 fn push(port: u16, seed: &str, repo: &str, tags: &[&str]) -> String {
+    push_as(port, seed, repo, tags, None)
+}
+
+fn push_as(port: u16, seed: &str, repo: &str, tags: &[&str], creds: Option<&str>) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     oci_layout(dir.path(), seed, "src");
     let src = format!("oci:{}:src", dir.path().display());
     for tag in tags {
-        run(Command::new("skopeo").args([
-            "copy",
-            "--quiet",
-            "--dest-tls-verify=false",
-            &src,
-            &format!("docker://127.0.0.1:{port}/{repo}:{tag}"),
-        ]));
+        let mut cmd = Command::new("skopeo");
+        cmd.args(["copy", "--quiet", "--dest-tls-verify=false"]);
+        if let Some(c) = creds {
+            cmd.args(["--dest-creds", c]);
+        }
+        run(cmd.args([&src, &format!("docker://127.0.0.1:{port}/{repo}:{tag}")]));
     }
-    let out = run(Command::new("skopeo").args([
-        "inspect",
-        "--tls-verify=false",
-        &format!("docker://127.0.0.1:{port}/{repo}:{}", tags[0]),
-    ]));
+    let mut cmd = Command::new("skopeo");
+    cmd.args(["inspect", "--tls-verify=false"]);
+    if let Some(c) = creds {
+        cmd.args(["--creds", c]);
+    }
+    let out = run(cmd.arg(format!("docker://127.0.0.1:{port}/{repo}:{}", tags[0])));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     v["Digest"].as_str().expect("a Digest").to_string()
 }
 
 fn tools_present() {
-    for (tool, arg) in [("docker-registry", "--version"), ("skopeo", "--version")] {
+    for (tool, arg) in [
+        ("docker-registry", "--version"),
+        ("skopeo", "--version"),
+        ("htpasswd", "-nbB u p"),
+    ] {
         let ok = Command::new(tool)
-            .arg(arg)
+            .args(arg.split(' '))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
@@ -462,4 +483,90 @@ fn diff_shows_the_secret_fix_without_values_and_writes_nothing() {
     let out = repo.cmd().args(["check", "--diff"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert_eq!(out.stdout, b"");
+}
+
+/// Runs `gitops-guard check <args>` in `repo` with the docker config in `docker_config`
+/// (a folder; none of the user's credentials leak in).
+fn check_with_config(repo: &TestRepo, docker_config: &Path, args: &[&str]) -> Output {
+    repo.cmd()
+        .arg("check")
+        .args(args)
+        .env("DOCKER_CONFIG", docker_config)
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn registry_credentials_come_from_the_docker_config_and_never_show() {
+    tools_present();
+    let password = "pw-resolve-Kq81";
+    let reg = registry_with(Some(("ci-user", password)));
+    let port = reg.port;
+    let creds = format!("ci-user:{password}");
+    let digest = push_as(
+        port,
+        "private",
+        "team/private",
+        &["latest", "3.1.4"],
+        Some(&creds),
+    );
+    let repo = TestRepo::new();
+    let pod = format!("containers:\n  - {{name: a, image: 127.0.0.1:{port}/team/private}}\n");
+    repo.stage("p.yaml", &pod);
+
+    // No credentials: the registry's 401 is reported, the file unchanged.
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = check_with_config(&repo, empty.path(), &["--fix", "--resolve"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "p.yaml:2: cannot resolve image `127.0.0.1:{port}/team/private`: 127.0.0.1:{port} asks for a password; no credentials for it in the docker config"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("p.yaml")).expect("read"),
+        pod
+    );
+
+    // A credential helper is named, not run.
+    let helper = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        helper.path().join("config.json"),
+        format!(r#"{{"credHelpers": {{"127.0.0.1:{port}": "pass"}}}}"#),
+    )
+    .expect("write");
+    let out = check_with_config(&repo, helper.path(), &["--fix", "--resolve"]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("`docker-credential-pass`, which --resolve does not run"),
+        "{stderr}"
+    );
+
+    // `auths` with base64 `user:password`: pinned, and the password is nowhere in the output.
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(&creds);
+    let config = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(r#"{{"auths": {{"http://127.0.0.1:{port}": {{"auth": "{auth}"}}}}}}"#),
+    )
+    .expect("write");
+    let out = check_with_config(&repo, config.path(), &["--diff", "--resolve"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    let out = check_with_config(&repo, config.path(), &["--fix", "--resolve"]);
+    let (stdout2, stderr2) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout2}{stderr2}");
+    for t in [&stdout, &stderr, &stdout2, &stderr2] {
+        assert!(!t.contains(password) && !t.contains(&auth), "{t}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(repo.join("p.yaml")).expect("read"),
+        format!(
+            "containers:\n  - {{name: a, image: 127.0.0.1:{port}/team/private:3.1.4@{digest}}}\n"
+        )
+    );
 }

@@ -13,6 +13,7 @@
 //! ranges ([`super::edit`]) applied to the staged text, so every other byte stays as it was,
 //! quoting included. Nothing here touches the network: the [`Lookup`] does.
 
+pub mod cli;
 pub mod constraint;
 pub mod lookup;
 #[cfg(feature = "resolve")]
