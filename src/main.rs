@@ -108,7 +108,7 @@ struct CheckArgs {
     /// Print what --fix would change as a unified diff on stdout, write nothing (no file,
     /// no index, no values store), and exit 1 when there would be changes. Secret values
     /// are masked.
-    #[arg(long, conflicts_with_all = ["range", "fix", "no_git"])]
+    #[arg(long, conflicts_with_all = ["range", "no_git"])]
     diff: bool,
     /// With --fix or --diff: pin what GG201/GG202/GG204 report, asking the image registry
     /// (tag → version tag + digest), the chart repository (highest release in the range)

@@ -7,6 +7,8 @@
 //! The tools are required: `.ci/run` installs them, and a machine without them fails these
 //! tests with the install line instead of skipping them.
 
+#![cfg(feature = "resolve")]
+
 mod common;
 
 use common::TestRepo;
@@ -261,6 +263,11 @@ fn images_are_pinned_to_the_most_specific_version_tag_and_digest() {
     let values = format!("web:\n  image:\n    repository: {host}/team/app\n    tag: latest\n");
     repo.stage("apps/web.yaml", &deploy);
     repo.stage("charts/web/values.yaml", &values);
+    // Unstaged work in the working tree is never overwritten (and is no error).
+    let staged_only = format!("containers:\n  - {{name: a, image: {host}/team/app}}\n");
+    repo.stage("unstaged.yaml", &staged_only);
+    let unstaged = format!("{staged_only}# being edited\n");
+    repo.write("unstaged.yaml", &unstaged);
 
     // --diff: the change on stdout, nothing written, exit 1.
     let out = repo
@@ -309,6 +316,17 @@ fn images_are_pinned_to_the_most_specific_version_tag_and_digest() {
         std::fs::read_to_string(repo.join("charts/web/values.yaml")).expect("read"),
         format!("web:\n  image:\n    repository: {host}/team/app\n    tag: 1.2.3@{app}\n")
     );
+    assert!(
+        stderr.contains(
+            "unstaged.yaml: not pinned: the working-tree file differs from the staged one"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("unstaged.yaml")).expect("read"),
+        unstaged
+    );
+    repo.git(&["rm", "-q", "-f", "unstaged.yaml"]);
 
     // Idempotent: staged, a second run finds nothing to pin and changes nothing.
     repo.git(&["add", "-A"]);
@@ -567,6 +585,82 @@ fn registry_credentials_come_from_the_docker_config_and_never_show() {
         std::fs::read_to_string(repo.join("p.yaml")).expect("read"),
         format!(
             "containers:\n  - {{name: a, image: 127.0.0.1:{port}/team/private:3.1.4@{digest}}}\n"
+        )
+    );
+}
+
+/// A registry that speaks only the token flow, in Python: every `/v2/` request without
+/// `Authorization: Bearer <token>` gets `401` with a `Bearer realm=…` challenge, and the
+/// realm hands out the token only for the service and scope it announced. (The distribution
+/// registry's own token mode needs a signing token server; this exercises the same
+/// exchange.)
+const TOKEN_REGISTRY: &str = r#"
+import http.server, json, sys, urllib.parse
+PORT = int(sys.argv[1])
+D1 = "sha256:" + "a" * 64
+D2 = "sha256:" + "b" * 64
+TAGS = {"latest": D1, "1.0.0": D1, "1.0": D1, "0.9.0": D2}
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers: self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD": self.wfile.write(body)
+    def handle_any(self):
+        url = urllib.parse.urlparse(self.path)
+        if url.path == "/token":
+            q = urllib.parse.parse_qs(url.query)
+            if q.get("service") == ["stub"] and q.get("scope") == ["repository:team/app:pull"]:
+                return self.reply(200, json.dumps({"token": "tok-123"}).encode())
+            return self.reply(400)
+        if self.headers.get("Authorization") != "Bearer tok-123":
+            challenge = 'Bearer realm="http://127.0.0.1:%d/token",service="stub",scope="repository:team/app:pull"' % PORT
+            return self.reply(401, b"{}", [("WWW-Authenticate", challenge)])
+        if url.path == "/v2/team/app/tags/list":
+            return self.reply(200, json.dumps({"name": "team/app", "tags": list(TAGS)}).encode())
+        prefix = "/v2/team/app/manifests/"
+        if url.path.startswith(prefix) and url.path[len(prefix):] in TAGS:
+            return self.reply(200, b"{}", [("Docker-Content-Digest", TAGS[url.path[len(prefix):]])])
+        return self.reply(404)
+    do_GET = handle_any
+    do_HEAD = handle_any
+http.server.HTTPServer(("127.0.0.1", PORT), H).serve_forever()
+"#;
+
+#[test]
+fn the_bearer_token_flow_is_followed_anonymously() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("registry.py");
+    std::fs::write(&script, TOKEN_REGISTRY).expect("write");
+    let port = free_port();
+    let child = Command::new("python3")
+        .arg(&script)
+        .arg(port.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let mut server = Server {
+        child,
+        port,
+        _dir: dir,
+    };
+    wait_listening(&mut server, "the token registry");
+    let repo = TestRepo::new();
+    repo.stage(
+        "p.yaml",
+        format!("containers:\n  - {{name: a, image: 127.0.0.1:{port}/team/app:latest}}\n"),
+    );
+    let empty = tempfile::tempdir().expect("tempdir");
+    let out = check_with_config(&repo, empty.path(), &["--fix", "--resolve"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(repo.join("p.yaml")).expect("read"),
+        format!(
+            "containers:\n  - {{name: a, image: 127.0.0.1:{port}/team/app:1.0.0@sha256:{}}}\n",
+            "a".repeat(64)
         )
     );
 }

@@ -100,9 +100,9 @@ pub fn fix(plans: &[FilePlan], workdir: &Path, err: &mut dyn Write) -> io::Resul
     let errors = super::write(plans, workdir);
     let mut pinned = false;
     for p in plans.iter().filter(|p| p.new.is_some()) {
-        if let Some((_, e)) = errors.iter().find(|(path, _)| *path == p.path) {
-            writeln!(err, "{e}")?;
-            failed = true;
+        if let Some(e) = errors.iter().find(|e| e.path == p.path) {
+            writeln!(err, "{}", e.message)?;
+            failed |= e.error;
             continue;
         }
         pinned = true;

@@ -293,41 +293,52 @@ fn place_edits(
     }
 }
 
+/// A file [`write`] left as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotWritten {
+    pub path: String,
+    /// One line: the path and why.
+    pub message: String,
+    /// An I/O error (exit 2), not a refusal to overwrite unstaged work.
+    pub error: bool,
+}
+
 /// Writes the planned files (each only when its working-tree copy is still the staged
-/// one); returns the files not written: (path, why in one line).
-pub fn write(plans: &[FilePlan], workdir: &Path) -> Vec<(String, String)> {
-    let mut errors = Vec::new();
+/// one); returns the files not written.
+pub fn write(plans: &[FilePlan], workdir: &Path) -> Vec<NotWritten> {
+    let mut out = Vec::new();
     for p in plans {
         let Some(new) = &p.new else { continue };
         let abs = workdir.join(&p.path);
-        match std::fs::read(&abs) {
-            Ok(now) if now == p.old.as_bytes() => {}
-            Ok(_) => {
-                errors.push((
-                    p.path.clone(),
-                    format!(
-                        "{}: the working-tree file differs from the staged one; not pinned (stage \
-                     or stash the other changes, then run again)",
-                        p.path
+        let (message, error) = match std::fs::read(&abs) {
+            Ok(now) if now == p.old.as_bytes() => {
+                match super::atomic::write(&abs, new.as_bytes(), super::atomic::Mode::KeepOr(0o644))
+                {
+                    Ok(()) => continue,
+                    Err(e) => (
+                        format!("{}: cannot replace it: {e}; unchanged", p.path),
+                        true,
                     ),
-                ));
-                continue;
+                }
             }
-            Err(e) => {
-                errors.push((p.path.clone(), format!("{}: cannot read it: {e}", p.path)));
-                continue;
-            }
-        }
-        if let Err(e) =
-            super::atomic::write(&abs, new.as_bytes(), super::atomic::Mode::KeepOr(0o644))
-        {
-            errors.push((
-                p.path.clone(),
-                format!("{}: cannot replace it: {e}; unchanged", p.path),
-            ));
-        }
+            // Unstaged work, or another fix of this run rewrote it: never overwritten.
+            Ok(_) => (
+                format!(
+                    "{}: not pinned: the working-tree file differs from the staged one (stage \
+                     it, then run `--fix --resolve` again)",
+                    p.path
+                ),
+                false,
+            ),
+            Err(e) => (format!("{}: cannot read it: {e}", p.path), true),
+        };
+        out.push(NotWritten {
+            path: p.path.clone(),
+            message,
+            error,
+        });
     }
-    errors
+    out
 }
 
 #[cfg(test)]
