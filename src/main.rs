@@ -129,6 +129,17 @@ struct CheckArgs {
     /// Where --fix saves Secret values (default: <git dir>/gitops-guard/secrets).
     #[arg(long, value_name = "DIR", requires = "fix")]
     values_dir: Option<PathBuf>,
+    /// Print what --fix would change as a unified diff on stdout, write nothing (no file,
+    /// no index, no values store), and exit 1 when there would be changes. Secret values
+    /// are masked.
+    #[arg(long, conflicts_with_all = ["range", "no_git"])]
+    diff: bool,
+    /// With --fix or --diff: pin what GG201/GG202/GG204 report, asking the image registry
+    /// (tag → version tag + digest), the chart repository (highest release in the range)
+    /// or the git remote (newest version tag, else the commit). The only option that uses
+    /// the network; a failed lookup leaves the file unchanged and exits 2.
+    #[arg(long, conflicts_with = "no_git")]
+    resolve: bool,
 }
 
 fn main() -> ExitCode {
@@ -487,7 +498,7 @@ fn fix_defaults(
 
 /// The scanned bytes the Secret fix needs again: only those that may hold a Secret.
 fn secret_fix_inputs(args: &CheckArgs, set: &ScanSet) -> Vec<(String, Vec<u8>)> {
-    if !args.fix {
+    if !(args.fix || args.diff) {
         return Vec::new();
     }
     set.candidates
@@ -521,14 +532,32 @@ fn check(args: CheckArgs) -> Result<u8> {
         max_file_size: settings.max_file_size,
     };
     // Without --fix nothing needs the bytes after the scan: read them while scanning.
-    let collect = || -> Result<_> { Ok(repo.collect_and_view(&selection, &limits, !args.fix)?) };
+    let planning = args.fix || args.diff;
+    if args.resolve && !planning {
+        anyhow::bail!("--resolve pins what --fix or --diff fixes: add one of them");
+    }
+    let collect = || -> Result<_> { Ok(repo.collect_and_view(&selection, &limits, !planning)?) };
     let (set, mut view) = collect()?;
     if let Selection::Paths(paths) = &selection {
         warn_unmatched_paths(&repo, paths, view.paths())?;
     }
     let mut fix_inputs = secret_fix_inputs(&args, &set);
+    let mut pin_inputs = fix::pin::cli::inputs(args.resolve, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
     let mut baselined = apply_baseline(&args, repo.workdir(), &settings, &view, &mut outcome)?;
+    if args.diff {
+        let code = run_diff(
+            &repo,
+            &args,
+            &mut settings,
+            &view,
+            &outcome,
+            &fix_inputs,
+            &pin_inputs,
+        )?;
+        std::mem::forget(view);
+        return Ok(code);
+    }
     // Before anything is written: a fix that git or pre-commit would undo is not attempted.
     let hold = if args.fix {
         hook::fix_gate::hold(repo.git(), &fix_targets(&outcome))
@@ -555,6 +584,7 @@ fn check(args: CheckArgs) -> Result<u8> {
                 let (set, new_view) = collect()?;
                 view = new_view;
                 fix_inputs = secret_fix_inputs(&args, &set);
+                pin_inputs = fix::pin::cli::inputs(args.resolve, &set);
                 outcome = engine::scan(set, &settings, &view, args.serial);
                 baselined = apply_baseline(&args, repo.workdir(), &settings, &view, &mut outcome)?;
             }
@@ -596,9 +626,19 @@ fn check(args: CheckArgs) -> Result<u8> {
             &fix_inputs,
             defaults_line.as_deref(),
         )?;
-        if report.has_errors() || move_failed {
+        let (pinned, pin_failed) = if args.resolve {
+            let workdir = repo
+                .workdir()
+                .context("--fix needs a working tree (this repository is bare)")?;
+            let plans = fix::pin::cli::plan(&view, &outcome, &pin_inputs)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            fix::pin::cli::fix(&plans, workdir, &mut std::io::stderr().lock())?
+        } else {
+            (false, false)
+        };
+        if report.has_errors() || move_failed || pin_failed {
             code = 2;
-        } else if report.changed() || moved {
+        } else if report.changed() || moved || pinned {
             // Whatever --fix changed is reviewed before it is committed.
             code = code.max(1);
         }
@@ -795,4 +835,116 @@ fn print_moves(report: &moves::MoveReport) -> Result<()> {
         writeln!(err, "gitops-guard: error: {e}")?;
     }
     Ok(())
+}
+
+/// `--diff`: every fix planned, printed as a unified diff on stdout, nothing written.
+/// Exit 1 when something would change, 2 when something could not be planned.
+fn run_diff(
+    repo: &Repo,
+    args: &CheckArgs,
+    settings: &mut Settings,
+    view: &dyn RepoView,
+    outcome: &engine::Outcome,
+    fix_inputs: &[(String, Vec<u8>)],
+    pin_inputs: &[(String, Vec<u8>)],
+) -> Result<u8> {
+    let workdir = repo
+        .workdir()
+        .context("--diff needs a working tree (this repository is bare)")?;
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    let (mut changed, mut failed) = (false, false);
+    let paths = moves::fixable_paths(outcome.findings());
+    if !paths.is_empty() {
+        let report = moves::plan(repo.git(), settings, view, &paths);
+        for action in &report.would {
+            changed = true;
+            match action {
+                moves::Action::Move { from, to } => write!(
+                    out,
+                    "diff --git a/{from} b/{to}\nsimilarity index 100%\nrename from {from}\nrename to {to}\n"
+                )?,
+                moves::Action::Split { from, to } => {
+                    // The pieces are the file's documents as they are; only the headers.
+                    writeln!(
+                        out,
+                        "diff --git a/{from} b/{from}\ndeleted file mode 100644"
+                    )?;
+                    for t in to {
+                        writeln!(out, "diff --git a/{t} b/{t}\nnew file mode 100644")?;
+                    }
+                }
+            }
+        }
+        for c in &report.conflicts {
+            writeln!(err, "conflict: {}: {}", c.path, c.message)?;
+        }
+        for (path, why) in &report.skipped {
+            writeln!(err, "not moved: {path}: {why}")?;
+        }
+        if let Some(e) = &report.error {
+            writeln!(err, "gitops-guard: error: {e}")?;
+            failed = true;
+        }
+    }
+    if outcome.findings().any(|f| f.code == fix::CODE) {
+        fix_defaults(settings, view, outcome, fix_inputs)?;
+        let values_dir = fix::values::default_dir(&repo.common_dir());
+        let parsed = secret_files(outcome, fix_inputs);
+        let files: Vec<fix::FixFile> = parsed
+            .iter()
+            .map(|(result, bytes, docs)| fix::FixFile {
+                path: &result.path,
+                staged: bytes,
+                docs,
+                findings: &result.findings,
+            })
+            .collect();
+        let (previews, outcomes) = fix::preview(
+            &files,
+            &fix::FixOptions {
+                workdir,
+                values_dir: &values_dir,
+                settings,
+                repo: view,
+            },
+        );
+        for (path, old, new) in &previews {
+            let d = fix::diff::unified_masked(path, old, new, settings);
+            changed |= !d.is_empty();
+            write!(out, "{d}")?;
+        }
+        for o in &outcomes {
+            match &o.status {
+                fix::Status::Refused(why) | fix::Status::Failed(why) => {
+                    writeln!(err, "not fixed: {}: {why}", o.path)?;
+                }
+                fix::Status::Error(why) => {
+                    writeln!(err, "not fixed: {}: {why}", o.path)?;
+                    failed = true;
+                }
+                _ => {}
+            }
+        }
+    }
+    if args.resolve {
+        let plans =
+            fix::pin::cli::plan(view, outcome, pin_inputs).map_err(|e| anyhow::anyhow!(e))?;
+        failed |= fix::pin::cli::print_problems(&plans, &mut err)?;
+        for p in &plans {
+            if let Some(new) = &p.new {
+                let d = fix::diff::unified_masked(&p.path, &p.old, new, settings);
+                changed |= !d.is_empty();
+                write!(out, "{d}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        2
+    } else if changed {
+        1
+    } else {
+        0
+    })
 }

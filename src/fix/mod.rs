@@ -18,11 +18,13 @@
 pub mod atomic;
 pub mod backend_keys;
 pub mod defaults;
+pub mod diff;
 pub mod edit;
 pub mod emit;
 pub mod leak;
 pub mod moves;
 pub mod naming;
+pub mod pin;
 mod plan;
 pub mod secret;
 pub mod store;
@@ -150,23 +152,17 @@ pub fn run(files: &[FixFile], opts: &FixOptions) -> FixReport {
     if targets.is_empty() {
         return report;
     }
-    let mapping = match opts.repo.read(naming::MAPPING_PATH) {
-        None => None,
-        Some(bytes) => match std::str::from_utf8(&bytes)
-            .map_err(|_| format!("{} is not UTF-8", naming::MAPPING_PATH))
-            .and_then(SecretMapping::parse)
-        {
-            Ok(m) => Some(m),
-            Err(e) => {
-                for f in targets {
-                    report.files.push(FileOutcome {
-                        path: f.path.to_string(),
-                        status: Status::Failed(format!("cannot read the secret mappings: {e}")),
-                    });
-                }
-                return report;
+    let mapping = match load_mapping(opts) {
+        Ok(m) => m,
+        Err(e) => {
+            for f in targets {
+                report.files.push(FileOutcome {
+                    path: f.path.to_string(),
+                    status: Status::Failed(format!("cannot read the secret mappings: {e}")),
+                });
             }
-        },
+            return report;
+        }
     };
     if report.key_vault_name.is_none() {
         report.key_vault_name = mapping
@@ -333,6 +329,61 @@ pub fn run(files: &[FixFile], opts: &FixOptions) -> FixReport {
     }
     report.files.sort_by(|a, b| a.path.cmp(&b.path));
     report
+}
+
+/// `.jx/secret/mapping/secret-mappings.yaml`, when the repository has one.
+fn load_mapping(opts: &FixOptions) -> Result<Option<SecretMapping>, String> {
+    match opts.repo.read(naming::MAPPING_PATH) {
+        None => Ok(None),
+        Some(bytes) => std::str::from_utf8(&bytes)
+            .map_err(|_| format!("{} is not UTF-8", naming::MAPPING_PATH))
+            .and_then(SecretMapping::parse)
+            .map(Some),
+    }
+}
+
+/// A file `--diff` would change: its path, the staged text and the fixed text.
+pub type Preview = (String, String, String);
+
+/// `--diff`: plans the GG101 fixes of `files` exactly as [`run`] would and returns the new
+/// manifests, writing nothing (no manifest, no values store). Files that [`run`] would not
+/// rewrite come back in the report with the reason.
+pub fn preview(files: &[FixFile], opts: &FixOptions) -> (Vec<Preview>, Vec<FileOutcome>) {
+    let targets: Vec<&FixFile> = files
+        .iter()
+        .filter(|f| f.findings.iter().any(|x| x.code == CODE))
+        .collect();
+    let mut out = Vec::new();
+    let mut outcomes = Vec::new();
+    if targets.is_empty() {
+        return (out, outcomes);
+    }
+    let mapping = match load_mapping(opts) {
+        Ok(m) => m,
+        Err(e) => {
+            for f in targets {
+                outcomes.push(FileOutcome {
+                    path: f.path.to_string(),
+                    status: Status::Failed(format!("cannot read the secret mappings: {e}")),
+                });
+            }
+            return (out, outcomes);
+        }
+    };
+    for f in targets {
+        match plan_file(f, opts, mapping.as_ref()) {
+            Ok(PlanResult::Write(plan)) => out.push((
+                plan.path,
+                String::from_utf8_lossy(&plan.staged).into_owned(),
+                plan.new_text,
+            )),
+            Ok(PlanResult::Done(status)) | Err(status) => outcomes.push(FileOutcome {
+                path: f.path.to_string(),
+                status,
+            }),
+        }
+    }
+    (out, outcomes)
 }
 
 pub use plan::plan_in_memory;
