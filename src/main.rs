@@ -865,12 +865,17 @@ fn run_diff(
                     "diff --git a/{from} b/{to}\nsimilarity index 100%\nrename from {from}\nrename to {to}\n"
                 )?,
                 moves::Action::Split { from, to } => {
-                    // The pieces are the file's documents as they are; only the headers.
-                    writeln!(
-                        out,
-                        "diff --git a/{from} b/{from}\ndeleted file mode 100644"
-                    )?;
-                    for t in to {
+                    // The pieces are the file's documents as they are; only the headers. A
+                    // piece that keeps the file's name rewrites it in place.
+                    if to.contains(from) {
+                        writeln!(out, "diff --git a/{from} b/{from}")?;
+                    } else {
+                        writeln!(
+                            out,
+                            "diff --git a/{from} b/{from}\ndeleted file mode 100644"
+                        )?;
+                    }
+                    for t in to.iter().filter(|t| *t != from) {
                         writeln!(out, "diff --git a/{t} b/{t}\nnew file mode 100644")?;
                     }
                 }

@@ -96,3 +96,33 @@ fn diff_shows_layout_moves_as_renames_and_moves_nothing() {
     );
     assert!(!repo.join(to).exists());
 }
+
+#[test]
+fn diff_of_a_split_that_keeps_the_file_name_rewrites_it_in_place() {
+    let repo = TestRepo::new();
+    repo.stage(
+        "jx-requirements.yml",
+        "apiVersion: core.jenkins-x.io/v4beta1\nkind: Requirements\nspec: {}\n",
+    );
+    let path = "config-root/namespaces/jx/app/app-cm.yaml";
+    let piece = "config-root/namespaces/jx/app/app-svc.yaml";
+    repo.stage(
+        path,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata: {a: b}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: app\n",
+    );
+    let out = repo
+        .cmd()
+        .args(["check", "--all", "--diff"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "diff --git a/{path} b/{path}\ndiff --git a/{piece} b/{piece}\nnew file mode 100644\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!repo.join(piece).exists());
+}
