@@ -74,8 +74,8 @@ impl Rule for LatestTag {
     fn doc(&self) -> &'static str {
         DOC
     }
-    fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
-        pins::may_name_images(kind, bytes)
+    fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+        pins::may_name_images(kind, path, bytes)
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
         pins::report(

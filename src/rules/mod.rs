@@ -9,9 +9,11 @@ pub mod charts;
 pub mod containers;
 pub mod credential_in_values;
 pub mod dotenv;
+mod embedded;
 mod found_values;
 pub mod image_ref;
 pub mod internal;
+mod floating_tag;
 mod latest_tag;
 mod namespace_mismatch;
 mod non_canonical_name;
@@ -31,6 +33,7 @@ mod unpinned_chart;
 mod untagged_image;
 pub mod version_stream;
 pub mod versions;
+mod workflows;
 
 pub use found_values::found_value_spans;
 pub use raw_secret::{LAST_APPLIED, RawSecretInfo, allowed_secrets, sensitive_spans};
@@ -129,6 +132,7 @@ pub const RULES: &[&dyn Rule] = &[
     &untagged_image::UntaggedImage,
     &snapshot_version::SnapshotVersion,
     &unpinned_chart::UnpinnedChart,
+    &floating_tag::FloatingTag,
     &off_layout::OffLayout,
     &namespace_mismatch::NamespaceMismatch,
     &scope_mismatch::ScopeMismatch,

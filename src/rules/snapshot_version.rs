@@ -42,8 +42,9 @@ impl Rule for SnapshotVersion {
     fn doc(&self) -> &'static str {
         DOC
     }
-    fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
-        kind != FileKind::Other && super::contains_ignore_ascii_case(bytes, "snapshot")
+    fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+        (kind != FileKind::Other || pins::is_gotmpl(path))
+            && super::contains_ignore_ascii_case(bytes, "snapshot")
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
         pins::report(
