@@ -726,7 +726,9 @@ pub fn floating_url(url: &str) -> Option<String> {
     if is_commit_sha(rev) || is_version_tag(rev) {
         return None;
     }
-    Some(format!("is read from `{rev}`, a branch (not a release tag or commit SHA)"))
+    Some(format!(
+        "is read from `{rev}`, a branch (not a release tag or commit SHA)"
+    ))
 }
 
 /// The ref of a GitLab file URL: `https://<host>/<group>/…/<project>/-/raw/<ref>/<file>`

@@ -113,8 +113,11 @@ impl<'a> ImageRef<'a> {
 /// after it (`2.0.0-SNAPSHOT@sha256:…`) pins, as in a full reference.
 pub fn tag_pin<'a>(tag: &'a str, mutable_tags: &[String]) -> Pin<'a> {
     if tag_has_digest(tag) {
-        Pin::Pinned
-    } else if is_mutable_tag(tag, mutable_tags) {
+        return Pin::Pinned;
+    }
+    // A broken digest pins nothing: the tag before it decides.
+    let tag = tag.split_once('@').map_or(tag, |(t, _)| t);
+    if is_mutable_tag(tag, mutable_tags) {
         Pin::Mutable(tag)
     } else if is_snapshot(tag) {
         Pin::Snapshot(tag)
@@ -240,7 +243,9 @@ pub fn decide_templated(text: &str) -> Decided<'_> {
     match component.rsplit_once(':') {
         // `{{ x }}/app:latest`, or `{{ x }}:latest` and `{{ x }}-debug:latest`, where the
         // literal part continues the expression's name.
-        Some((name, tag)) if valid_tag(tag) && (valid_path(name) || !whole && name_fragment(name)) => {
+        Some((name, tag))
+            if valid_tag(tag) && (valid_path(name) || !whole && name_fragment(name)) =>
+        {
             Decided::Tag(tag)
         }
         None if whole && valid_path(component) => Decided::Untagged,
@@ -688,6 +693,82 @@ mod tests {
         let r = ImageRef::parse("registry.local:5000/team/app").unwrap();
         assert_eq!(r.name(), "registry.local:5000/team/app");
         assert_eq!(r.normalized_name(), "registry.local:5000/team/app");
+    }
+
+    #[test]
+    fn floating_tags() {
+        use Floating::*;
+        for (tag, want) in [
+            ("7", Some(Major)),
+            ("v4", Some(Major)),
+            ("18-alpine", Some(Major)),
+            ("7-bookworm", Some(Major)),
+            ("1.25", Some(MajorMinor)),
+            ("3.12-slim", Some(MajorMinor)),
+            ("v1.2+build", Some(MajorMinor)),
+            ("stable", Some(Word)),
+            ("alpine", Some(Word)),
+            ("lts", Some(Word)),
+            ("mainline", Some(Word)),
+            ("1.25.3", None),
+            ("v1.25.3-alpine", None),
+            ("2024.01.15", None),
+            ("1.2.3.4", None),
+            ("sha-3f2a1b0", None),
+            ("20240115", None),
+            ("bookworm-20240115", None),
+            ("3.8_1", None),
+            ("7alpine", None),
+            ("1..2", None),
+            (
+                "7@sha256:50d858e0985ecc7f60418aaf0cc5ab587f42c2570a884095a9e8ccacd0f6545c",
+                Some(Major),
+            ),
+            ("", None),
+        ] {
+            assert_eq!(floating_tag(tag), want, "`{tag}`");
+        }
+    }
+
+    #[test]
+    fn templated_references_by_their_literal_part() {
+        use Decided::*;
+        for (text, want) in [
+            ("{{ .Values.registry }}/busybox", Untagged),
+            ("{{ .Values.registry }}:5000/team/app", Untagged),
+            ("{{ .Values.image }}:latest", Tag("latest")),
+            (
+                "{{ .Values.image }}-debug:1.0-SNAPSHOT",
+                Tag("1.0-SNAPSHOT"),
+            ),
+            ("${REGISTRY}/nginx:edge", Tag("edge")),
+            ("$(params.registry)/tool", Untagged),
+            ("${{ env.REGISTRY }}/app:v4", Tag("v4")),
+            (&format!("{{{{ .Values.r }}}}/app:latest@{D}"), Digest),
+            ("{{ .Values.r }}/app@sha256:short", Unknown),
+            ("{{ .Values.image }}", Unknown),
+            ("app:{{ .Values.tag }}", Unknown),
+            ("ghcr.io/org/{{ .Values.name }}", Unknown),
+            ("{{ .Values.name }}-suffix", Unknown),
+            ("{{ .Values.r }}/app:{{ .Values.t }}", Unknown),
+            ("{{ .Values.r }}/ app:latest", Unknown),
+            ("{{ .Values.r }}/-app", Unknown),
+            ("{{ unclosed /app:latest", Unknown),
+            ("nginx:latest", Unknown),
+        ] {
+            assert_eq!(decide_templated(text), want, "`{text}`");
+        }
+    }
+
+    #[test]
+    fn a_digest_after_a_bare_tag_pins() {
+        let pinned = format!("2.0.0-SNAPSHOT@{D}");
+        assert_eq!(tag_pin(&pinned, &mutable()), Pin::Pinned);
+        assert_eq!(tag_pin(&format!("latest@{D}"), &mutable()), Pin::Pinned);
+        assert_eq!(
+            tag_pin("latest@sha256:abc", &mutable()),
+            Pin::Mutable("latest")
+        );
     }
 
     #[test]

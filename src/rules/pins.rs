@@ -18,9 +18,7 @@ use crate::catalog;
 use crate::config::Require;
 use crate::finding::Finding;
 use crate::manifest::dockerfile::{self, Target};
-use crate::manifest::{
-    Document, FileKind, Node, ParseOptions, Style, objects, parse_stream,
-};
+use crate::manifest::{Document, FileKind, Node, ParseOptions, Style, objects, parse_stream};
 use std::cell::OnceCell;
 use std::ops::Range;
 
@@ -272,10 +270,12 @@ impl<'c> Scan<'c> {
             }
             if api.starts_with("argoproj.io/") {
                 match kind {
-                    "Application" => self.argo_sources(obj.get("spec"), &object),
-                    "ApplicationSet" => {
-                        self.argo_sources(obj.at(&["spec", "template", "spec"]), &object)
-                    }
+                    "Application" => self.argo_sources(obj.get("spec"), "spec", &object),
+                    "ApplicationSet" => self.argo_sources(
+                        obj.at(&["spec", "template", "spec"]),
+                        "spec.template.spec",
+                        &object,
+                    ),
                     _ => {}
                 }
             }
@@ -420,9 +420,7 @@ impl<'c> Scan<'c> {
             Some(name) => format!("{name}:{tag}"),
             None => tag.to_string(),
         };
-        let normalized = name
-            .and_then(ImageRef::parse)
-            .map(|r| r.normalized_name());
+        let normalized = name.and_then(ImageRef::parse).map(|r| r.normalized_name());
         let mut allow = vec![shown.as_str()];
         allow.extend(name);
         allow.extend(normalized.as_deref());
@@ -539,16 +537,18 @@ impl<'c> Scan<'c> {
 
     /// Argo CD `Application` sources: Helm `valuesObject`, `values` (YAML in a string) and
     /// `parameters`, and kustomize `images`.
-    fn argo_sources(&mut self, spec: Option<&Node>, object: &str) {
+    fn argo_sources(&mut self, spec: Option<&Node>, spec_path: &str, object: &str) {
         let Some(spec) = spec else { return };
-        let single = spec.get("source").map(|s| ("source".to_string(), s));
+        let single = spec
+            .get("source")
+            .map(|s| (format!("{spec_path}.source"), s));
         let many = spec
             .get("sources")
             .and_then(Node::as_seq)
             .unwrap_or_default()
             .iter()
             .enumerate()
-            .map(|(i, s)| (format!("sources[{i}]"), s));
+            .map(|(i, s)| (format!("{spec_path}.sources[{i}]"), s));
         for (at, source) in single.into_iter().chain(many) {
             if let Some(helm) = source.get("helm") {
                 let path = |field: &str| vec![format!("{at}.helm.{field}")];
@@ -664,7 +664,11 @@ impl<'c> Scan<'c> {
         let Some(r) = ImageRef::parse(target) else {
             return;
         };
-        let name = if target == text { r.name() } else { name.to_string() };
+        let name = if target == text {
+            r.name()
+        } else {
+            name.to_string()
+        };
         let what = format!("{object}kustomize image override `{name}`");
         if r.tag.is_some() || r.digest.is_some() {
             return self.image(&r, target, entry.span.clone(), &what, Vec::new());

@@ -118,7 +118,9 @@ fn judge_ref(
         }
     );
     let versioned = reference.starts_with(|c: char| c.is_ascii_digit())
-        || reference.strip_prefix(['v', 'V']).is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
+        || reference
+            .strip_prefix(['v', 'V'])
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()));
     if !versioned {
         return Some(Unpinned {
             problem: Problem::UnpinnedChart,
@@ -133,10 +135,15 @@ fn judge_ref(
     }
     let why = match require? {
         Require::Tag => return None,
-        Require::Digest => "only a full commit SHA is immutable (`images.require: digest`)".to_string(),
+        Require::Digest => {
+            "only a full commit SHA is immutable (`images.require: digest`)".to_string()
+        }
         Require::Version => {
             let f = floating_tag(reference)?;
-            format!("the tag `{reference}` {}, and is moved to every release of that line", f.describe())
+            format!(
+                "the tag `{reference}` {}, and is moved to every release of that line",
+                f.describe()
+            )
         }
     };
     Some(Unpinned {
