@@ -663,3 +663,122 @@ fn rule_listing_shows_gg205_off_by_default() {
         "{doc}"
     );
 }
+
+/// The GG201–GG204 findings of the real trees in `tests/fixtures/corpus/`, every one a true
+/// positive: reading more places and forms must not add or lose one. kubernetes/examples'
+/// archived manifests are counted (3 `latest`, 61 untagged).
+const CORPUS_FINDINGS: &[(&str, &str, &str, u64)] = &[
+    (
+        "SkisocksOrg__jx3-azure-akv-cluster",
+        "GG201",
+        "config-root/namespaces/tekton-pipelines/tekton-pipeline/tekton-pipelines-controller-deploy.yaml",
+        105,
+    ),
+    (
+        "SkisocksOrg__jx3-azure-akv-cluster",
+        "GG201",
+        "config-root/namespaces/tekton-pipelines/tekton-pipeline/tekton-pipelines-webhook-deploy.yaml",
+        81,
+    ),
+    (
+        "evillgenius75__jx3-gke-gsm",
+        "GG201",
+        "config-root/namespaces/jx/lighthouse-config/jx-meta-pipeline.yaml",
+        199,
+    ),
+    (
+        "evillgenius75__jx3-gke-gsm",
+        "GG201",
+        "config-root/namespaces/jx/lighthouse-config/jx-meta-pipeline.yaml",
+        224,
+    ),
+    (
+        "evillgenius75__jx3-gke-gsm",
+        "GG201",
+        "versionStream/src/base/namespaces/jx/lighthouse-config/jx-meta-pipeline.yaml",
+        202,
+    ),
+    (
+        "evillgenius75__jx3-gke-gsm",
+        "GG201",
+        "versionStream/src/base/namespaces/jx/lighthouse-config/jx-meta-pipeline.yaml",
+        227,
+    ),
+    (
+        "fluxcd__flux2-kustomize-helm-example",
+        "GG204",
+        "apps/base/podinfo/release.yaml",
+        11,
+    ),
+    (
+        "fluxcd__flux2-kustomize-helm-example",
+        "GG204",
+        "apps/production/podinfo-values.yaml",
+        9,
+    ),
+    (
+        "fluxcd__flux2-kustomize-helm-example",
+        "GG204",
+        "apps/staging/podinfo-values.yaml",
+        9,
+    ),
+    (
+        "fluxcd__flux2-kustomize-helm-example",
+        "GG204",
+        "infrastructure/controllers/cert-manager.yaml",
+        21,
+    ),
+    (
+        "fluxcd__flux2-kustomize-helm-example",
+        "GG204",
+        "infrastructure/controllers/envoy-gateway.yaml",
+        21,
+    ),
+    (
+        "stefanprodan__podinfo",
+        "GG202",
+        "charts/podinfo/templates/tests/jwt.yaml",
+        17,
+    ),
+];
+
+#[test]
+fn corpus_trees_keep_exactly_their_unpinned_findings() {
+    let mut trees: Vec<_> = std::fs::read_dir(common::corpus_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    trees.sort();
+    assert!(trees.len() >= 8, "{trees:?}");
+    for tree in trees {
+        let name = tree
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let repo = TestRepo::staging_tree(&tree);
+        let args = ["--all", "--isolated", "--select", "GG201,GG202,GG203,GG204"];
+        let (_, json) = repo.check_json(&args);
+        assert_eq!(json["errors"], serde_json::json!([]), "{name}");
+        let got = findings(&json);
+        if name == "kubernetes__examples" {
+            let count = |code: &str| got.iter().filter(|g| g.0 == code).count();
+            assert_eq!(
+                (count("GG201"), count("GG202"), got.len()),
+                (3, 61, 64),
+                "{name}: {got:?}"
+            );
+            continue;
+        }
+        let expected: Expected = CORPUS_FINDINGS
+            .iter()
+            .filter(|e| e.0 == name)
+            .map(|e| f(e.1, e.2, e.3))
+            .collect();
+        let mut got = got;
+        got.sort();
+        assert_eq!(got, expected, "{name}");
+    }
+}
