@@ -14,7 +14,8 @@ Reports a `SNAPSHOT` version (any case): an image tag such as `svc:1.4.0-SNAPSHO
 places GG201 searches), a kustomize `newTag`, a Helm values `tag`, or a chart version in a
 helmfile release, a `Chart.yaml` dependency, a Flux `HelmRelease` or an Argo CD Helm
 source. A chart's own `version` in its `Chart.yaml` is the thing being built and is not
-reported.
+reported, and a digest pins an image whatever its tag says (`2.0.0-SNAPSHOT@sha256:…` passes
+as a full reference, a Helm `tag` or a kustomize `newTag`).
 
 ## Why is this bad?
 A SNAPSHOT is a development build that is overwritten by the next one. Deploying it means

@@ -14,9 +14,12 @@ Reports a container image with neither a tag nor a digest (`nginx`,
 `registry.local:5000/team/app`), which the runtime pulls as `latest`. References are parsed
 the way container runtimes parse them, so a registry port is never mistaken for a tag.
 Also reported: a kustomize `images[]` override that sets `newName` without `newTag` or
-`digest`. The places searched are those of GG201 (pod specs, Tekton, Argo, Knative, Helm
-values, compose, Dockerfile `FROM`/`COPY --from` with `ARG`s resolved); `FROM scratch` and
-references to earlier build stages are not images.
+`digest`, and an Argo CD `kustomize.images` rename without one (`app=ghcr.io/org/app`). The
+places searched are those of GG201 (pod specs, Tekton, Argo, Knative, Helm values, Argo CD
+Helm values, compose, GitHub Actions jobs, Dockerfile `FROM`/`COPY --from` with `ARG`s
+resolved); `FROM scratch` and references to earlier build stages are not images. A partly
+templated reference whose last path component is literal has no tag whatever the template
+says: `"{{ .Values.registry }}/busybox"`, `"${REGISTRY}/nginx"`.
 
 ## Why is this bad?
 An untagged image is `latest` in disguise: what runs changes with every push to the image
