@@ -87,8 +87,12 @@ pub(super) struct Scans {
 /// Helmfile v1 templates (`helmfile.yaml.gotmpl`, `values.yaml.gotmpl`): YAML with Go
 /// template actions, read as tolerantly as a chart's templates.
 pub fn is_gotmpl(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    name.ends_with(".yaml.gotmpl") || name.ends_with(".yml.gotmpl")
+    // Asked of every non-YAML file a prefilter sees: no allocation.
+    let ends = |s: &str| {
+        path.len() >= s.len()
+            && path.as_bytes()[path.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+    };
+    ends(".yaml.gotmpl") || ends(".yml.gotmpl")
 }
 
 /// The path as the readers see it: a `.gotmpl` file named by the YAML file it renders to.
