@@ -243,6 +243,12 @@ web:
   image:
     repository: \"{{ .Values.global.registry }}/web\"
     tag: 1.0.0
+worker:
+  image: \"{{ .Values.global.registry }}/worker\"
+  tag: latest # FLAG GG201
+cron:
+  image: \"{{ .Values.global.registry }}/cron\"
+  tag: \"{{ .Values.tag }}\"
 ";
     check(None, &[("charts/x/values.yaml", values)]);
 }

@@ -526,11 +526,12 @@ impl<'c> Scan<'c> {
         let sibling_tag = ["tag", "imageTag"].iter().find_map(|k| parent.get(k));
         match sibling_tag {
             Some(tag) => {
+                // A templated name (`"{{ .Values.registry }}/app"`) leaves the tag to decide.
                 let name = image
                     .as_str()
                     .map(str::trim)
-                    .filter(|_| !image.is_templated() && is_string(image))
-                    .filter(|n| ImageRef::parse(n).is_some());
+                    .filter(|_| is_string(image))
+                    .filter(|n| image.is_templated() || ImageRef::parse(n).is_some());
                 if let Some(name) = name {
                     self.tag(tag, Some(name), &what);
                 }
