@@ -605,13 +605,12 @@ impl<'c> Scan<'c> {
     /// dotted path; an `…image.tag` goes with its `…image.repository`, an `…image` string
     /// with a sibling `…tag`.
     fn helm_parameters(&mut self, params: &[Node], object: &str) {
-        let by_name = |name: &str| {
-            params.iter().find_map(|p| {
-                (p.get("name").and_then(Node::as_str) == Some(name))
-                    .then(|| p.get("value"))
-                    .flatten()
-            })
-        };
+        // Indexed once: a hostile list of many parameters stays linear.
+        let index: std::collections::HashMap<&str, &Node> = params
+            .iter()
+            .filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?)))
+            .collect();
+        let by_name = |name: &str| index.get(name).copied();
         for param in params {
             let (Some(name_node), Some(value)) = (param.get("name"), param.get("value")) else {
                 continue;
