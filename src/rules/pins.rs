@@ -994,6 +994,20 @@ mod tests {
     }
 
     #[test]
+    fn gotmpl_files_read_as_what_they_render() {
+        assert!(is_gotmpl("helmfile.yaml.gotmpl"));
+        assert!(is_gotmpl("helmfiles/jx/values.YML.gotmpl"));
+        assert!(!is_gotmpl("notes.txt.gotmpl"));
+        assert!(!is_gotmpl("gotmpl"));
+        assert_eq!(rendered_path("a/values.yaml.gotmpl"), "a/values.yaml");
+        assert_eq!(rendered_path("a/values.yaml"), "a/values.yaml");
+        assert_eq!(
+            Role::of(rendered_path("helmfiles/jx/values.yaml.gotmpl")),
+            Role::Values
+        );
+    }
+
+    #[test]
     fn roles() {
         assert_eq!(Role::of("docker-compose.prod.yml"), Role::Compose);
         assert_eq!(Role::of("deploy/compose.yaml"), Role::Compose);
