@@ -46,6 +46,9 @@ pub struct RuleInfo {
     pub fixable: bool,
     /// One line for `gitops-guard rules`.
     pub summary: &'static str,
+    /// Whether the rule runs unless configured; an opt-in rule runs at `severity` once
+    /// `rules:` or `--select` names it.
+    pub enabled: bool,
 }
 
 const fn rule(code: &'static str, name: &'static str, summary: &'static str) -> RuleInfo {
@@ -55,12 +58,20 @@ const fn rule(code: &'static str, name: &'static str, summary: &'static str) -> 
         severity: Severity::Error,
         fixable: false,
         summary,
+        enabled: true,
     }
 }
 
 const fn warning(info: RuleInfo) -> RuleInfo {
     RuleInfo {
         severity: Severity::Warning,
+        ..info
+    }
+}
+
+const fn opt_in(info: RuleInfo) -> RuleInfo {
+    RuleInfo {
+        enabled: false,
         ..info
     }
 }
@@ -147,6 +158,11 @@ pub const UNPINNED_CHART: RuleInfo = rule(
     "unpinned-chart",
     "a chart or artifact without an exact version (missing, range, branch)",
 );
+pub const FLOATING_TAG: RuleInfo = opt_in(rule(
+    "GG205",
+    "floating-tag",
+    "an image tag or action ref that names a release line (`redis:7`, `@v4`), not a release",
+));
 pub const OFF_LAYOUT: RuleInfo = fixable(rule(
     "GG301",
     "off-layout",
@@ -185,6 +201,7 @@ pub const ALL: &[&RuleInfo] = &[
     &UNTAGGED_IMAGE,
     &SNAPSHOT_VERSION,
     &UNPINNED_CHART,
+    &FLOATING_TAG,
     &OFF_LAYOUT,
     &NAMESPACE_MISMATCH,
     &SCOPE_MISMATCH,

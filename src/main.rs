@@ -191,6 +191,7 @@ fn run(cli: Cli) -> Result<u8> {
                                 "name": r.name(),
                                 "summary": r.summary(),
                                 "severity": r.default_severity().as_str(),
+                                "enabled": r.info().enabled,
                                 "fixable": r.fixable(),
                             })
                         })
@@ -206,7 +207,11 @@ fn run(cli: Cli) -> Result<u8> {
                             "{}  {:<26} {:<8} {}{fix}",
                             r.code(),
                             r.name(),
-                            r.default_severity().as_str(),
+                            if r.info().enabled {
+                                r.default_severity().as_str()
+                            } else {
+                                "off"
+                            },
                             r.summary()
                         )?;
                     }
@@ -225,10 +230,18 @@ fn run(cli: Cli) -> Result<u8> {
                 rule.name(),
                 rule.summary()
             )?;
+            let level = if rule.info().enabled {
+                rule.default_severity().as_str().to_string()
+            } else {
+                format!(
+                    "off (opt in with `rules: {{{}: on}}` or `--select`; then {})",
+                    rule.code(),
+                    rule.default_severity().as_str()
+                )
+            };
             writeln!(
                 out,
-                "Default level: {}{}\n",
-                rule.default_severity().as_str(),
+                "Default level: {level}{}\n",
                 if rule.fixable() {
                     "; fixable with `--fix`"
                 } else {
@@ -289,6 +302,15 @@ fn load_settings(args: &CheckArgs, root: Option<&std::path::Path>) -> Result<Set
         for r in rules::RULES {
             if !keep.contains(&r.code()) {
                 settings.set_level(r.code(), None);
+            } else if !r.info().enabled
+                && settings.level(r.code()).is_none()
+                && args.select.iter().any(|s| {
+                    gitops_guard::catalog::lookup(s.trim()).is_some_and(|i| i.code == r.code())
+                })
+            {
+                // Naming an opt-in rule by its code or name turns it on; a prefix (`GG2`)
+                // does not, as ruff's prefixes leave preview rules out.
+                settings.set_level(r.code(), Some(r.default_severity()));
             }
         }
     }

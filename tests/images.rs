@@ -761,7 +761,9 @@ metadata: {name: u}
 spec:
   runner:
     containers: [{name: c, image: ghcr.io/org/runner:edge}]   # FLAG GG201
-  notContainers: [{name: c, image: nginx}]
+  # Any list whose every item has a `name` and an `image` is a container list (#15).
+  helpers: [{name: c, image: nginx}]   # FLAG GG202
+  mirrors: [{image: nginx}, {name: m, image: nginx}]
   containers: [name-only]
 ---
 apiVersion: v1

@@ -127,3 +127,24 @@ fn per_file_ignores_with_an_unknown_rule_is_a_located_error() {
         "{text}"
     );
 }
+
+#[test]
+fn a_prefix_leaves_opt_in_rules_off_and_their_code_turns_them_on() {
+    // GG205 floating-tag is off by default: `GG2` keeps it off (as ruff's prefixes leave
+    // preview rules out); its code or name turns it on.
+    let repo = TestRepo::new();
+    repo.stage(
+        "apps/cache.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cache\nspec:\n  template:\n    spec:\n      containers:\n        - name: redis\n          image: redis:7\n",
+    );
+    let (code, json) = repo.check_json(&["--select", "GG2"]);
+    assert_eq!((code, codes(&json)), (0, Vec::<String>::new()));
+    for named in ["GG205", "floating-tag", "GG2,GG205"] {
+        let (_, json) = repo.check_json(&["--select", named]);
+        assert_eq!(
+            findings(&json),
+            [f("GG205", "apps/cache.yaml", 10)],
+            "{named}"
+        );
+    }
+}

@@ -1,5 +1,5 @@
-//! The `images:` section of the configuration: which tags count as mutable and which images
-//! are never reported (GG201–GG203).
+//! The `images:` section of the configuration: which tags count as mutable, which images
+//! are never reported (GG201–GG205), and how precise a pin GG205 requires.
 
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -20,11 +20,27 @@ pub struct ImagesConfig {
     /// reference and the fully qualified name (`docker.io/library/nginx`); `*` crosses `/`.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// What GG205 (floating-tag, off by default) requires of a reference.
+    #[serde(default)]
+    pub require: Require,
     #[serde(skip)]
     allow_set: OnceLock<globset::GlobSet>,
     /// Set by [`ImagesConfig::record_allowed`] (`check -v`); `None` on the everyday path.
     #[serde(skip)]
     seen: Option<Seen>,
+}
+
+/// `images.require`: how precisely a reference must name what runs (GG205).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Require {
+    /// Any tag: GG205 reports nothing (GG201/GG202 still apply).
+    Tag,
+    /// A full `x.y.z` version (or a build tag): a major, a major.minor or a word floats.
+    #[default]
+    Version,
+    /// A digest (`@sha256:…`); for GitHub Actions, a full commit SHA.
+    Digest,
 }
 
 /// Channel tags that are re-pointed at new builds all the time.
@@ -41,6 +57,7 @@ impl Default for ImagesConfig {
         ImagesConfig {
             mutable_tags: default_mutable_tags(),
             allow: Vec::new(),
+            require: Require::default(),
             allow_set: OnceLock::new(),
             seen: None,
         }

@@ -18,7 +18,7 @@ pub use fix::{
     is_dns1123_subdomain,
 };
 pub use fix_defaults::{FixDefaults, Provenance, Sourced};
-pub use images::ImagesConfig;
+pub use images::{ImagesConfig, Require};
 pub use layout::LayoutConfig;
 pub use select::PerFileIgnores;
 pub use sources::SourcesConfig;
@@ -185,7 +185,7 @@ impl Settings {
         let plain = |message: String| (message, None);
         let mut levels: BTreeMap<&'static str, Option<Severity>> = catalog::ALL
             .iter()
-            .map(|r| (r.code, Some(r.severity)))
+            .map(|r| (r.code, Some(r.severity).filter(|_| r.enabled)))
             .collect();
         for (key, level) in &file.rules {
             let rule = catalog::lookup(key).ok_or_else(|| {
@@ -285,11 +285,13 @@ pub fn default_file_text(detected: &Detected) -> String {
     );
     out.push_str(&fix_defaults::init_text(&detected.fix));
     out.push_str(
-        "\n# Images (GG201-GG203): tags that move (replaces the default list; `latest` always\n\
-         # counts), and image globs never reported (`*` crosses `/`).\n\
+        "\n# Images (GG201-GG205): tags that move (replaces the default list; `latest` always\n\
+         # counts), image globs never reported (`*` crosses `/`), and what GG205 (off by\n\
+         # default) requires: tag, version (a full x.y.z) or digest.\n\
          # images:\n\
          #   mutable-tags: [latest, edge, nightly, main, master, develop, canary, unstable]\n\
-         #   allow: [\"registry.local/*\", \"*/pause\"]\n",
+         #   allow: [\"registry.local/*\", \"*/pause\"]\n\
+         #   require: version\n",
     );
     out.push_str(
         "\n# GG106: key names that hold a credential (globs over the name lower-cased without\n\

@@ -156,6 +156,7 @@ pub fn problem_code(p: Problem) -> &'static str {
         Problem::Untagged => "GG202",
         Problem::Snapshot => "GG203",
         Problem::UnpinnedChart => "GG204",
+        Problem::FloatingTag => "GG205",
     }
 }
 

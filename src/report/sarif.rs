@@ -96,7 +96,10 @@ fn rule_descriptor(rule: &dyn Rule) -> Value {
         "shortDescription": {"text": rule.summary()},
         "fullDescription": {"text": first_section(doc)},
         "help": {"text": doc, "markdown": doc},
-        "defaultConfiguration": {"level": level(rule.default_severity())},
+        "defaultConfiguration": {
+            "level": level(rule.default_severity()),
+            "enabled": rule.info().enabled,
+        },
         "properties": {
             "fixable": rule.fixable(),
             "tags": tags(rule.code()),

@@ -7,7 +7,7 @@
 //! [`Problem::UnpinnedChart`] (GG204). Values written as template expressions (`{{ }}`, or
 //! Flux post-build `${VAR}`) are unknown until rendering and never reported.
 
-use super::pins::{Problem, Unpinned, describe};
+use super::pins::{Problem, Unpinned, describe, documents, is_gotmpl, rendered_path};
 use super::versions::{VersionPin, is_commit_sha, is_range, is_version_tag, version_pin};
 use super::{Ctx, File, compose, version_stream};
 use crate::manifest::{FileKind, Node, objects};
@@ -16,7 +16,7 @@ use std::ops::Range;
 /// Prefilter for GG203/GG204 chart places: by file name (helmfiles, `Chart.yaml`,
 /// kustomizations) or by a kind that references charts or sources.
 pub fn may_name_charts(kind: FileKind, path: &str, bytes: &[u8]) -> bool {
-    if !matches!(kind, FileKind::Yaml | FileKind::Json) {
+    if !matches!(kind, FileKind::Yaml | FileKind::Json) && !is_gotmpl(path) {
         return false;
     }
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -25,6 +25,7 @@ pub fn may_name_charts(kind: FileKind, path: &str, bytes: &[u8]) -> bool {
         || name == "requirements.yaml"
         || name.starts_with("kustomization")
         || path.contains("helmfile.d/")
+        || super::workflows::is_workflow(path)
         || [
             "releases",
             "HelmRelease",
@@ -33,6 +34,7 @@ pub fn may_name_charts(kind: FileKind, path: &str, bytes: &[u8]) -> bool {
             "GitRepository",
             "Application",
             "Kustomization",
+            "Subscription",
         ]
         .iter()
         .any(|n| super::contains(bytes, n))
@@ -41,12 +43,21 @@ pub fn may_name_charts(kind: FileKind, path: &str, bytes: &[u8]) -> bool {
 /// Every unpinned chart or artifact reference of the file (read it through [`super::pins::charts`],
 /// which scans once per file).
 pub(super) fn scan(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
-    if !matches!(file.kind, FileKind::Yaml | FileKind::Json) {
+    if !matches!(file.kind, FileKind::Yaml | FileKind::Json) && !is_gotmpl(file.path) {
         return Vec::new();
     }
-    let name = file.path.rsplit('/').next().unwrap_or(file.path);
+    if super::workflows::is_workflow(file.path) {
+        let mut out = Vec::new();
+        let require = super::pins::required_precision(ctx);
+        for root in documents(file).iter().filter_map(|d| d.root.as_ref()) {
+            super::workflows::uses_refs(root, require, &mut out);
+        }
+        return out;
+    }
+    let path = rendered_path(file.path);
+    let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
-    let is_helmfile = lower.starts_with("helmfile") || file.path.contains("helmfile.d/");
+    let is_helmfile = lower.starts_with("helmfile") || path.contains("helmfile.d/");
     let is_chart_file = name == "Chart.yaml" || name == "requirements.yaml";
     let is_kustomization = matches!(
         lower.as_str(),
@@ -57,7 +68,7 @@ pub(super) fn scan(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
         out: Vec::new(),
     };
     let git_chart_sources = git_chart_sources(file);
-    for doc in file.docs {
+    for doc in documents(file) {
         let Some(root) = &doc.root else { continue };
         let has_kind = root.get("kind").is_some();
         if !has_kind && (is_helmfile || root.get("releases").and_then(Node::as_seq).is_some()) {
@@ -87,6 +98,7 @@ pub(super) fn scan(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
                     let charts_from_it = name.is_some_and(|n| git_chart_sources.contains(&n));
                     scan.git_repository(obj, name, charts_from_it);
                 }
+                ("operators.coreos.com", "Subscription") => scan.olm_subscription(obj),
                 ("argoproj.io", "Application") => scan.argo_sources(obj, obj.get("spec")),
                 ("argoproj.io", "ApplicationSet") => {
                     scan.argo_sources(obj, obj.at(&["spec", "template", "spec"]));
@@ -107,7 +119,7 @@ pub(super) fn scan(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
 /// Names of GitRepositories that a HelmRelease/HelmChart of this file takes its chart from.
 fn git_chart_sources<'a>(file: &'a File) -> Vec<&'a str> {
     let mut names = Vec::new();
-    for doc in file.docs {
+    for doc in documents(file) {
         let Some(root) = &doc.root else { continue };
         for obj in objects(root) {
             // Only charts: a Flux `Kustomization` applying the same repository is how the
@@ -209,6 +221,11 @@ impl Scan<'_> {
             if unknown(chart_node) || is_local_chart(chart) {
                 continue;
             }
+            // A chart archive by URL: `…/releases/latest/download/app.tgz` floats.
+            if let Some(why) = floating_url(chart) {
+                self.floating_url(chart_node, chart, "helmfile release chart", &why);
+                continue;
+            }
             let name = text(release.get("name"));
             let what = match name {
                 Some(n) => format!("helmfile release `{n}` (chart `{chart}`)"),
@@ -218,6 +235,16 @@ impl Scan<'_> {
                 Some(v) => self.version(v, &what, "`version`", FLOATING),
                 None => self.missing_helmfile_version(chart_node, chart, name, &what),
             }
+            // Values read from a URL (helmfile fetches them with go-getter).
+            for list in ["values", "secrets"] {
+                for entry in release.get(list).and_then(Node::as_seq).unwrap_or_default() {
+                    if let Some(url) = text(Some(entry)).filter(|_| !unknown(entry))
+                        && let Some(why) = floating_url(url)
+                    {
+                        self.floating_url(entry, url, &format!("{what} `{list}` file"), &why);
+                    }
+                }
+            }
         }
         for include in root
             .get("helmfiles")
@@ -225,10 +252,13 @@ impl Scan<'_> {
             .unwrap_or_default()
         {
             let node = include.get("path").unwrap_or(include);
-            if let Some(path) = text(Some(node)).filter(|p| p.starts_with("git::"))
-                && !unknown(node)
-            {
+            let Some(path) = text(Some(node)).filter(|_| !unknown(node)) else {
+                continue;
+            };
+            if path.starts_with("git::") {
                 self.git_url(node, path, "helmfile include");
+            } else if let Some(why) = floating_url(path) {
+                self.floating_url(node, path, "helmfile include", &why);
             }
         }
     }
@@ -585,20 +615,10 @@ impl Scan<'_> {
         let is_file = [".yaml", ".yml", ".json"]
             .iter()
             .any(|ext| lower.split(['?', '#']).next().unwrap_or("").ends_with(ext));
-        if is_http && is_file {
-            // A single file over HTTP: only raw GitHub URLs say which ref they come from.
-            if let Some(rev) = raw_github_ref(entry)
-                && !(is_commit_sha(rev) || is_version_tag(rev))
-            {
-                self.push(
-                    Problem::UnpinnedChart,
-                    node.span.clone(),
-                    format!(
-                        "kustomize resource `{entry}` is read from `{rev}`, a branch: every \
-                             push to it changes what is deployed"
-                    ),
-                    "point the URL at a release tag or a commit SHA".into(),
-                );
+        if is_http && (is_file || floating_url(entry).is_some()) {
+            // A single file over HTTP: only URLs that name a ref or a release say which.
+            if let Some(why) = floating_url(entry) {
+                self.floating_url(node, entry, "kustomize resource", &why);
             }
             return;
         }
@@ -617,6 +637,64 @@ impl Scan<'_> {
         if remote && !lower.starts_with("file://") {
             self.git_url(node, entry, "kustomize remote resource");
         }
+    }
+
+    fn floating_url(&mut self, node: &Node, url: &str, what: &str, why: &str) {
+        self.push(
+            Problem::UnpinnedChart,
+            node.span.clone(),
+            format!("{what} `{url}` {why}: every push or release changes what is deployed"),
+            "point the URL at a release tag or a commit SHA".into(),
+        );
+    }
+
+    /// OLM `Subscription`: with `installPlanApproval: Automatic` (the default) the operator
+    /// upgrades itself to every new CSV of its channel; pinned only by `startingCSV` with
+    /// `Manual` approval.
+    fn olm_subscription(&mut self, obj: &Node) {
+        let Some(spec) = obj.get("spec") else { return };
+        let approval = spec.get("installPlanApproval");
+        if approval.is_some_and(unknown) {
+            return;
+        }
+        let manual = text(approval).is_some_and(|a| a.eq_ignore_ascii_case("manual"));
+        let starting = text(spec.get("startingCSV")).is_some();
+        if manual && starting {
+            return;
+        }
+        let what = describe(obj).trim_end_matches(", ").to_string();
+        let package = text(spec.get("name")).unwrap_or("?");
+        let channel = text(spec.get("channel"))
+            .map(|c| format!(" channel `{c}`"))
+            .unwrap_or_default();
+        let (node, message) = if manual {
+            (
+                approval.unwrap_or(obj),
+                format!(
+                    "{what} approves upgrades by hand but has no `startingCSV`: the first \
+                     install takes whatever version heads{channel} at the time"
+                ),
+            )
+        } else {
+            let node = approval
+                .or_else(|| spec.get("name"))
+                .or_else(|| spec.get("channel"))
+                .unwrap_or(obj);
+            (
+                node,
+                format!(
+                    "{what} installs operator `{package}` with automatic install plan \
+                     approval: OLM upgrades it to every new version published on{channel} \
+                     without a commit"
+                ),
+            )
+        };
+        self.push(
+            Problem::UnpinnedChart,
+            node.span.clone(),
+            message,
+            "set `installPlanApproval: Manual` and `startingCSV: <package>.v<x.y.z>`".into(),
+        );
     }
 
     /// A git URL with an optional `?ref=` (or legacy `?version=`).
@@ -651,6 +729,37 @@ impl Scan<'_> {
 /// Local chart paths in a helmfile: `./x`, `../x`, `/x`, or a bare directory name.
 fn is_local_chart(chart: &str) -> bool {
     chart.starts_with(['.', '/']) || !chart.contains('/')
+}
+
+/// Why a file URL floats: it names a branch (raw GitHub, GitHub `raw`/`blob`, GitLab
+/// `/-/raw/<ref>/`) or the latest release (`/releases/latest/download/`); `None` when it
+/// names a commit, a version tag, or no ref we can read.
+pub fn floating_url(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return None;
+    }
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    if path.contains("/releases/latest/download/") {
+        return Some("is the latest release's download, not one release".into());
+    }
+    let rev = raw_github_ref(path).or_else(|| gitlab_raw_ref(path))?;
+    if is_commit_sha(rev) || is_version_tag(rev) {
+        return None;
+    }
+    Some(format!(
+        "is read from `{rev}`, a branch (not a release tag or commit SHA)"
+    ))
+}
+
+/// The ref of a GitLab file URL: `https://<host>/<group>/…/<project>/-/raw/<ref>/<file>`
+/// (also `/-/blob/`).
+fn gitlab_raw_ref(url: &str) -> Option<&str> {
+    let (_, after) = url
+        .split_once("/-/raw/")
+        .or_else(|| url.split_once("/-/blob/"))?;
+    let rev = after.split('/').next()?;
+    (!rev.is_empty()).then_some(rev)
 }
 
 /// The ref of `https://raw.githubusercontent.com/<org>/<repo>/<ref>/...` or
@@ -714,6 +823,29 @@ mod tests {
             Some("v2.0.0")
         );
         assert_eq!(raw_github_ref("https://example.com/install.yaml"), None);
+    }
+
+    #[test]
+    fn floating_urls() {
+        for url in [
+            "https://github.com/org/repo/releases/latest/download/install.yaml",
+            "https://gitlab.com/group/sub/project/-/raw/main/deploy.yaml",
+            "https://gitlab.example.com/g/p/-/blob/develop/x.yaml?inline=false",
+            "https://raw.githubusercontent.com/org/repo/master/deploy/crds.yaml",
+            "https://raw.githubusercontent.com/org/repo/refs/heads/dev/x.yaml",
+        ] {
+            assert!(floating_url(url).is_some(), "{url} floats");
+        }
+        for url in [
+            "https://github.com/org/repo/releases/download/v1.2.3/install.yaml",
+            "https://gitlab.com/group/project/-/raw/v1.4.0/deploy.yaml",
+            "https://gitlab.com/group/project/-/raw/3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a/d.yaml",
+            "https://raw.githubusercontent.com/org/repo/v0.15.3/deploy/crds.yaml",
+            "https://example.com/latest/install.yaml",
+            "github.com/org/repo/releases/latest/download/x.yaml",
+        ] {
+            assert_eq!(floating_url(url), None, "{url} is pinned or unknown");
+        }
     }
 
     #[test]

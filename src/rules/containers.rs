@@ -4,7 +4,9 @@
 //! Known kinds are walked at their real paths (pod specs of the workload kinds, Tekton steps,
 //! Argo Workflows templates, Knative, Kuberhealthy). Kinds we do not know are searched for
 //! container lists: a sequence named `containers`, `initContainers` or `ephemeralContainers`
-//! whose items are mappings with a string `image`. Kinds whose `image` fields are data (CRD
+//! whose items are mappings with a string `image`, or a sequence under any other name
+//! (`sidecarContainers`, `extraContainers`, ...) whose every item has a string `name` and a
+//! string `image`. Kinds whose `image` fields are data (CRD
 //! schemas, ConfigMaps, Flux image-automation objects, ...) are never searched.
 
 use crate::manifest::Node;
@@ -197,9 +199,23 @@ fn container_lists<'a>(node: &'a Node, out: &mut Vec<ImageSite<'a>>) {
             (Some(field), Some(items)) if is_container_list(items) => {
                 container_seq(Some(v), field, out);
             }
+            // `sidecarContainers`, `extraContainers`, `sidecars`, ...: known by their shape.
+            (None, Some(items)) if has_container_shape(items) => {
+                container_seq(Some(v), "containers", out);
+            }
             _ => container_lists(v, out),
         }
     }
+}
+
+/// A list under any other name whose every item is a container: a mapping with a string
+/// `name` and a string `image`.
+fn has_container_shape(items: &[Node]) -> bool {
+    !items.is_empty()
+        && items.iter().all(|i| {
+            i.get("name").and_then(Node::as_str).is_some()
+                && i.get("image").and_then(Node::as_str).is_some()
+        })
 }
 
 fn is_container_list(items: &[Node]) -> bool {

@@ -1,6 +1,7 @@
 //! GG106 credential-in-values: plain-text credentials in configuration that is not a Secret.
 
 use super::dotenv::{self, Syntax};
+use super::embedded::SpanMap;
 use super::secret_refs::is_reference;
 use super::{Ctx, File, Rule};
 use crate::catalog::{self, RuleInfo};
@@ -432,87 +433,6 @@ fn object_hits(obj: &Node, text: &str, cfg: &CredentialsConfig, out: &mut Vec<Hi
                 w.walk(root, &mut Vec::new());
                 out.extend(w.hits);
             }
-        }
-    }
-}
-
-/// Maps spans of a block scalar's text back into the file (`|` literal scalars line by line;
-/// other styles to the whole scalar).
-struct SpanMap<'t> {
-    text: &'t str,
-    whole: Range<usize>,
-    /// File offset where each line of the scalar's text starts (literal style only).
-    lines: Option<Vec<(usize, usize)>>,
-}
-
-impl<'t> SpanMap<'t> {
-    fn new(text: &'t str, node: &Node) -> SpanMap<'t> {
-        let whole = node.span.clone();
-        let literal = matches!(node.as_scalar().map(|s| s.style), Some(Style::Literal));
-        if !literal {
-            return SpanMap {
-                text,
-                whole,
-                lines: None,
-            };
-        }
-        let Some(body) = text.get(whole.clone()) else {
-            return SpanMap {
-                text,
-                whole,
-                lines: None,
-            };
-        };
-        // Content starts on the line after the `|` header.
-        let Some(nl) = body.find('\n') else {
-            return SpanMap {
-                text,
-                whole,
-                lines: None,
-            };
-        };
-        let mut lines = Vec::new();
-        let mut at = whole.start + nl + 1;
-        let mut indent = None;
-        for line in text[at..whole.end.min(text.len())].split_inclusive('\n') {
-            let content = line.trim_end_matches(['\n', '\r']);
-            if indent.is_none() && !content.trim().is_empty() {
-                indent = Some(content.len() - content.trim_start().len());
-            }
-            lines.push((at, at + content.len()));
-            at += line.len();
-        }
-        let indent = indent.unwrap_or(0);
-        let lines = lines
-            .into_iter()
-            .map(|(s, e)| ((s + indent).min(e), e))
-            .collect();
-        SpanMap {
-            text,
-            whole,
-            lines: Some(lines),
-        }
-    }
-
-    /// The file span of `inner` (a span of the scalar's text `value`).
-    fn map(&self, value: &str, inner: &Range<usize>) -> Range<usize> {
-        let Some(lines) = &self.lines else {
-            return self.whole.clone();
-        };
-        let pos = |o: usize| -> Option<usize> {
-            let before = value.get(..o)?;
-            let line = before.matches('\n').count();
-            let col = o - before.rfind('\n').map_or(0, |i| i + 1);
-            let (s, e) = *lines.get(line)?;
-            Some((s + col).min(e))
-        };
-        match (pos(inner.start), pos(inner.end)) {
-            (Some(s), Some(e))
-                if s <= e && self.text.is_char_boundary(s) && self.text.is_char_boundary(e) =>
-            {
-                s..e
-            }
-            _ => self.whole.clone(),
         }
     }
 }

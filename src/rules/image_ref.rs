@@ -109,8 +109,14 @@ impl<'a> ImageRef<'a> {
     }
 }
 
-/// Classifies a bare tag (a Helm `tag:` or kustomize `newTag:` value).
+/// Classifies a bare tag (a Helm `tag:` or kustomize `newTag:` value). A digest written
+/// after it (`2.0.0-SNAPSHOT@sha256:…`) pins, as in a full reference.
 pub fn tag_pin<'a>(tag: &'a str, mutable_tags: &[String]) -> Pin<'a> {
+    if tag_has_digest(tag) {
+        return Pin::Pinned;
+    }
+    // A broken digest pins nothing: the tag before it decides.
+    let tag = tag.split_once('@').map_or(tag, |(t, _)| t);
     if is_mutable_tag(tag, mutable_tags) {
         Pin::Mutable(tag)
     } else if is_snapshot(tag) {
@@ -118,6 +124,11 @@ pub fn tag_pin<'a>(tag: &'a str, mutable_tags: &[String]) -> Pin<'a> {
     } else {
         Pin::Pinned
     }
+}
+
+/// Whether a bare tag carries its own digest (`1.2@sha256:…`).
+pub fn tag_has_digest(tag: &str) -> bool {
+    tag.split_once('@').is_some_and(|(_, d)| valid_digest(d))
 }
 
 /// `latest`, or one of the configured mutable tags (any case).
@@ -128,6 +139,150 @@ pub fn is_mutable_tag(tag: &str, mutable_tags: &[String]) -> bool {
 /// The version contains `SNAPSHOT` (any case): a Maven-style moving pre-release.
 pub fn is_snapshot(version: &str) -> bool {
     version.to_ascii_lowercase().contains("snapshot")
+}
+
+/// Why a tag that pins nothing by itself still floats (GG205): it names a release line,
+/// not a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Floating {
+    /// `7`, `v4`, `18-alpine`: every 7.x.y is published under it.
+    Major,
+    /// `1.25`, `3.12-slim`: every patch release is published under it.
+    MajorMinor,
+    /// `stable`, `alpine`, `lts`: no version at all.
+    Word,
+}
+
+impl Floating {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Floating::Major => "names only a major version",
+            Floating::MajorMinor => "names only a major.minor version",
+            Floating::Word => "is a word, not a version",
+        }
+    }
+}
+
+/// Whether a tag names a release line rather than one release: a major (`7`, `v4`,
+/// `18-alpine`) or major.minor (`1.25`, `3.12-slim`) version, or a word with no digit
+/// (`stable`, `alpine`). A full `x.y.z` passes, and so do build tags that name one build
+/// (`sha-3f2a1b0`, `20240115`, `bookworm-20240115`): they are not versions, but nothing
+/// re-points them. A digest after the tag pins it.
+pub fn floating_tag(tag: &str) -> Option<Floating> {
+    let tag = tag.split_once('@').map_or(tag, |(t, _)| t);
+    if tag.is_empty() {
+        return None;
+    }
+    if !tag.bytes().any(|b| b.is_ascii_digit()) {
+        return Some(Floating::Word);
+    }
+    let unprefixed = match tag.strip_prefix(['v', 'V']) {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => rest,
+        _ => tag,
+    };
+    let core_len = unprefixed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(unprefixed.len());
+    let (core, rest) = unprefixed.split_at(core_len);
+    // The version must end at a separator: `7alpine` or `1.2x` are not versions.
+    if core.is_empty() || !(rest.is_empty() || rest.starts_with(['-', '+'])) {
+        return None;
+    }
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    match parts.len() {
+        // A long number is a build number or a date, not a major version.
+        1 if parts[0].len() <= 3 => Some(Floating::Major),
+        2 => Some(Floating::MajorMinor),
+        _ => None,
+    }
+}
+
+/// What the literal text of a partly templated reference decides, whatever its expressions
+/// (`{{ … }}`, `${…}`, `$(…)`) expand to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided<'a> {
+    /// Literal text after the last expression ends in `:tag`: that is the tag.
+    Tag(&'a str),
+    /// The last path component is literal and has no tag: `{{ .Values.registry }}/busybox`.
+    Untagged,
+    /// A literal digest ends the reference: pinned.
+    Digest,
+    /// The expressions decide (`{{ .Values.image }}`, `app:{{ .Values.tag }}`), or the text
+    /// has no expression at all.
+    Unknown,
+}
+
+/// Judges the literal part of a reference that holds template expressions: the text after
+/// the last expression decides the tag (`…:latest`), the digest (`…@sha256:…`) or that
+/// there is no tag (`…/busybox`).
+pub fn decide_templated(text: &str) -> Decided<'_> {
+    let text = text.trim();
+    let Some(last_end) = expressions_end(text) else {
+        return Decided::Unknown;
+    };
+    let tail = &text[last_end..];
+    if tail.bytes().any(|b| {
+        b.is_ascii_whitespace() || matches!(b, b'$' | b'{' | b'}' | b'(' | b')' | b'"' | b'\'')
+    }) {
+        return Decided::Unknown;
+    }
+    if let Some((_, digest)) = tail.rsplit_once('@') {
+        return if valid_digest(digest) {
+            Decided::Digest
+        } else {
+            Decided::Unknown
+        };
+    }
+    let (component, whole) = match tail.rsplit_once('/') {
+        Some((_, last)) => (last, true),
+        None => (tail, false),
+    };
+    match component.rsplit_once(':') {
+        // `{{ x }}/app:latest`, or `{{ x }}:latest` and `{{ x }}-debug:latest`, where the
+        // literal part continues the expression's name.
+        Some((name, tag))
+            if valid_tag(tag) && (valid_path(name) || !whole && name_fragment(name)) =>
+        {
+            Decided::Tag(tag)
+        }
+        None if whole && valid_path(component) => Decided::Untagged,
+        _ => Decided::Unknown,
+    }
+}
+
+/// Text that may continue a name an expression began (`-debug`, `.io/app`).
+fn name_fragment(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The end of the last template expression in `text` (`{{ … }}`, `${{ … }}`, `${…}`,
+/// `$(…)`); `None`
+/// when there is none or one is not closed.
+fn expressions_end(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut end = None;
+    while i + 1 < b.len() {
+        let close = match (b[i], b[i + 1]) {
+            // GitHub Actions: `${{ matrix.image }}`.
+            (b'$', b'{') if b.get(i + 2) == Some(&b'{') => "}}",
+            (b'{', b'{') => "}}",
+            (b'$', b'{') => "}",
+            (b'$', b'(') => ")",
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let at = text[i + 2..].find(close)? + i + 2 + close.len();
+        end = Some(at);
+        i = at;
+    }
+    end
 }
 
 fn is_registry(first: &str) -> bool {
@@ -538,6 +693,82 @@ mod tests {
         let r = ImageRef::parse("registry.local:5000/team/app").unwrap();
         assert_eq!(r.name(), "registry.local:5000/team/app");
         assert_eq!(r.normalized_name(), "registry.local:5000/team/app");
+    }
+
+    #[test]
+    fn floating_tags() {
+        use Floating::*;
+        for (tag, want) in [
+            ("7", Some(Major)),
+            ("v4", Some(Major)),
+            ("18-alpine", Some(Major)),
+            ("7-bookworm", Some(Major)),
+            ("1.25", Some(MajorMinor)),
+            ("3.12-slim", Some(MajorMinor)),
+            ("v1.2+build", Some(MajorMinor)),
+            ("stable", Some(Word)),
+            ("alpine", Some(Word)),
+            ("lts", Some(Word)),
+            ("mainline", Some(Word)),
+            ("1.25.3", None),
+            ("v1.25.3-alpine", None),
+            ("2024.01.15", None),
+            ("1.2.3.4", None),
+            ("sha-3f2a1b0", None),
+            ("20240115", None),
+            ("bookworm-20240115", None),
+            ("3.8_1", None),
+            ("7alpine", None),
+            ("1..2", None),
+            (
+                "7@sha256:50d858e0985ecc7f60418aaf0cc5ab587f42c2570a884095a9e8ccacd0f6545c",
+                Some(Major),
+            ),
+            ("", None),
+        ] {
+            assert_eq!(floating_tag(tag), want, "`{tag}`");
+        }
+    }
+
+    #[test]
+    fn templated_references_by_their_literal_part() {
+        use Decided::*;
+        for (text, want) in [
+            ("{{ .Values.registry }}/busybox", Untagged),
+            ("{{ .Values.registry }}:5000/team/app", Untagged),
+            ("{{ .Values.image }}:latest", Tag("latest")),
+            (
+                "{{ .Values.image }}-debug:1.0-SNAPSHOT",
+                Tag("1.0-SNAPSHOT"),
+            ),
+            ("${REGISTRY}/nginx:edge", Tag("edge")),
+            ("$(params.registry)/tool", Untagged),
+            ("${{ env.REGISTRY }}/app:v4", Tag("v4")),
+            (&format!("{{{{ .Values.r }}}}/app:latest@{D}"), Digest),
+            ("{{ .Values.r }}/app@sha256:short", Unknown),
+            ("{{ .Values.image }}", Unknown),
+            ("app:{{ .Values.tag }}", Unknown),
+            ("ghcr.io/org/{{ .Values.name }}", Unknown),
+            ("{{ .Values.name }}-suffix", Unknown),
+            ("{{ .Values.r }}/app:{{ .Values.t }}", Unknown),
+            ("{{ .Values.r }}/ app:latest", Unknown),
+            ("{{ .Values.r }}/-app", Unknown),
+            ("{{ unclosed /app:latest", Unknown),
+            ("nginx:latest", Unknown),
+        ] {
+            assert_eq!(decide_templated(text), want, "`{text}`");
+        }
+    }
+
+    #[test]
+    fn a_digest_after_a_bare_tag_pins() {
+        let pinned = format!("2.0.0-SNAPSHOT@{D}");
+        assert_eq!(tag_pin(&pinned, &mutable()), Pin::Pinned);
+        assert_eq!(tag_pin(&format!("latest@{D}"), &mutable()), Pin::Pinned);
+        assert_eq!(
+            tag_pin("latest@sha256:abc", &mutable()),
+            Pin::Mutable("latest")
+        );
     }
 
     #[test]

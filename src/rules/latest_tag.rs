@@ -17,16 +17,26 @@ Reports a container image whose tag is `latest` (any case) or another mutable ta
 - the containers, init containers and ephemeral containers of every pod spec (Pod,
   Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job, CronJob,
   PodTemplate), Tekton steps/sidecars/`stepTemplate`, Argo Rollouts and Workflows, Knative
-  Services, Kuberhealthy checks, and `containers` lists of other custom resources;
-- Helm values (`image: repo:tag`, `image: {repository, tag}`) and Flux `HelmRelease` values;
-- kustomize `images[].newTag`, compose `services.*.image`;
+  Services, Kuberhealthy checks, and the container lists of other custom resources (any list
+  whose items all have a `name` and an `image`: `sidecarContainers`, `extraContainers`, ...);
+- Helm values (`image: repo:tag`, `image: {repository, tag}`, and `image: {tag: latest}`
+  without a repository, as in a subchart override or `global.image.tag`), Flux
+  `HelmRelease` values, helmfile `values.yaml.gotmpl`, and Argo CD `helm.valuesObject`,
+  `helm.values` (YAML in a string) and `helm.parameters` (`image.tag`);
+- kustomize `images[].newTag`, Argo CD `kustomize.images` (`nginx:latest`,
+  `app=ghcr.io/org/app:latest`), compose `services.*.image`;
+- GitHub Actions workflows: a job's `container:`, `services:` and `uses: docker://…`;
 - Dockerfile `FROM`, `COPY --from` and `RUN --mount=from=`, after `ARG` substitution.
 
-A digest pins the image whatever the tag says (`nginx:latest@sha256:...` passes), and
-`1.25-latest-alpine` is an ordinary tag. In Helm values an empty `tag: ""` passes: charts
-fall back to their `appVersion`, which the chart version pins. Not reported: fields that only look like images
-(Flux `ImageRepository`, RBD volumes, CRD schemas, ConfigMap payloads, annotations, env
-values), template expressions, and images matching `images.allow`.
+A digest pins the image whatever the tag says (`nginx:latest@sha256:...` and
+`tag: latest@sha256:...` pass), and `1.25-latest-alpine` is an ordinary tag. In Helm values
+an empty `tag: ""` passes: charts fall back to their `appVersion`, which the chart version
+pins. A partly templated reference is judged by its literal part: `"{{ .Values.image }}:latest"`
+is `latest` whatever the template says, while `"app:{{ .Values.tag }}"` is not known until
+rendering. Not reported: fields that only look like images (Flux `ImageRepository`, RBD
+volumes, CRD schemas, ConfigMap payloads, annotations, env values), fully templated values,
+and images matching `images.allow`. A tag that only names a release line (`redis:7`) is
+GG205's.
 
 In a file that kustomizations include (`resources`, `bases`, `components`, transitively), a
 container image is judged after their `images:` transforms: it is reported only when some
@@ -79,8 +89,8 @@ impl Rule for LatestTag {
     fn doc(&self) -> &'static str {
         DOC
     }
-    fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
-        pins::may_name_images(kind, bytes)
+    fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+        pins::may_name_images(kind, path, bytes)
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
         pins::report(

@@ -10,6 +10,8 @@ mod compose;
 pub mod containers;
 pub mod credential_in_values;
 pub mod dotenv;
+mod embedded;
+mod floating_tag;
 mod found_values;
 pub mod image_ref;
 pub mod internal;
@@ -33,6 +35,7 @@ mod untagged_image;
 pub mod unused_baseline_entry;
 pub mod version_stream;
 pub mod versions;
+mod workflows;
 
 pub use found_values::found_value_spans;
 pub use raw_secret::{LAST_APPLIED, RawSecretInfo, allowed_secrets, sensitive_spans};
@@ -132,6 +135,7 @@ pub const RULES: &[&dyn Rule] = &[
     &untagged_image::UntaggedImage,
     &snapshot_version::SnapshotVersion,
     &unpinned_chart::UnpinnedChart,
+    &floating_tag::FloatingTag,
     &off_layout::OffLayout,
     &namespace_mismatch::NamespaceMismatch,
     &scope_mismatch::ScopeMismatch,

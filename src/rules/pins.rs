@@ -9,11 +9,16 @@
 //! Several rules read the same scan (GG201–GG203 the images, GG203 and GG204 the charts): it
 //! runs once per file, on first use, and is kept on the [`File`].
 
-use super::image_ref::{ImageRef, Pin, tag_pin};
+use super::embedded::SpanMap;
+use super::image_ref::{
+    Decided, ImageRef, Pin, decide_templated, floating_tag, tag_has_digest, tag_pin,
+};
 use super::{Ctx, File};
+use crate::catalog;
+use crate::config::Require;
 use crate::finding::Finding;
 use crate::manifest::dockerfile::{self, Target};
-use crate::manifest::{FileKind, Node, Style, objects};
+use crate::manifest::{Document, FileKind, Node, ParseOptions, Style, objects, parse_stream};
 use std::cell::OnceCell;
 use std::ops::Range;
 
@@ -28,6 +33,8 @@ pub enum Problem {
     Snapshot,
     /// GG204: a chart or source that floats (no version, a range, a branch).
     UnpinnedChart,
+    /// GG205 (opt-in): a tag or action ref that names a release line (`redis:7`, `@v4`).
+    FloatingTag,
 }
 
 /// One unpinned reference, ready to become a finding of the rule that owns its problem.
@@ -73,6 +80,47 @@ pub fn report(
 pub(super) struct Scans {
     images: OnceCell<Vec<Unpinned>>,
     charts: OnceCell<Vec<Unpinned>>,
+    /// The documents of a helmfile `.gotmpl` file, which the engine does not parse.
+    gotmpl: OnceCell<Vec<Document>>,
+}
+
+/// Helmfile v1 templates (`helmfile.yaml.gotmpl`, `values.yaml.gotmpl`): YAML with Go
+/// template actions, read as tolerantly as a chart's templates.
+pub fn is_gotmpl(path: &str) -> bool {
+    // Asked of every non-YAML file a prefilter sees: no allocation.
+    let ends = |s: &str| {
+        path.len() >= s.len()
+            && path.as_bytes()[path.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+    };
+    ends(".yaml.gotmpl") || ends(".yml.gotmpl")
+}
+
+/// The path as the readers see it: a `.gotmpl` file named by the YAML file it renders to.
+pub fn rendered_path(path: &str) -> &str {
+    if is_gotmpl(path) {
+        &path[..path.len() - ".gotmpl".len()]
+    } else {
+        path
+    }
+}
+
+/// The documents of the file: parsed by the engine, or here for `.gotmpl` files.
+pub fn documents<'f>(file: &'f File) -> &'f [Document] {
+    if !file.docs.is_empty() || !is_gotmpl(file.path) {
+        return file.docs;
+    }
+    file.scans.gotmpl.get_or_init(|| {
+        let opts = ParseOptions {
+            tolerant: true,
+            ..ParseOptions::default()
+        };
+        parse_stream(file.text, &opts)
+    })
+}
+
+/// Whether the images (and charts) of `file` are read as YAML.
+fn is_manifest(kind: FileKind, path: &str) -> bool {
+    matches!(kind, FileKind::Yaml | FileKind::Json) || is_gotmpl(path)
 }
 
 /// Every unpinned image reference of the file.
@@ -90,35 +138,45 @@ pub fn charts<'f>(file: &'f File, ctx: &Ctx) -> &'f [Unpinned] {
 }
 
 /// Prefilter for the image rules: the file may name an image.
-pub fn may_name_images(kind: FileKind, bytes: &[u8]) -> bool {
-    match kind {
-        FileKind::Dockerfile => true,
-        FileKind::Yaml | FileKind::Json => {
-            super::contains(bytes, "image")
-                || super::contains(bytes, "newTag")
-                || super::contains(bytes, "newName")
-        }
-        FileKind::Other => false,
+pub fn may_name_images(kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+    if kind == FileKind::Dockerfile {
+        return true;
     }
+    if !is_manifest(kind, path) {
+        return false;
+    }
+    super::contains(bytes, "image")
+        || super::contains(bytes, "newTag")
+        || super::contains(bytes, "newName")
+        // A workflow's `container: node:20` names no `image` key.
+        || super::workflows::is_workflow(path)
 }
 
-fn scan_images(file: &File, ctx: &Ctx) -> Vec<Unpinned> {
-    let mut scan = Scan {
-        ctx,
-        out: Vec::new(),
-    };
-    match file.kind {
-        FileKind::Dockerfile => scan.dockerfile(file.text),
-        FileKind::Yaml | FileKind::Json => {
-            let role = Role::of(file.path);
-            for doc in file.docs {
-                let Some(root) = &doc.root else { continue };
+fn scan_images<'c>(file: &'c File, ctx: &'c Ctx<'c>) -> Vec<Unpinned> {
+    let mut scan = Scan::new(ctx, file.text);
+    if file.kind == FileKind::Dockerfile {
+        scan.dockerfile(file.text);
+    } else if is_manifest(file.kind, file.path) {
+        let role = Role::of(rendered_path(file.path));
+        let workflow = super::workflows::is_workflow(file.path);
+        for doc in documents(file) {
+            let Some(root) = &doc.root else { continue };
+            if workflow {
+                super::workflows::images(root, &mut scan);
+            } else {
                 scan.document(root, role);
             }
         }
-        FileKind::Other => {}
     }
     dedup(scan.out)
+}
+
+/// What GG205 requires, when it is on (`None`: off, or `images.require: tag`).
+pub fn required_precision(ctx: &Ctx) -> Option<Require> {
+    ctx.settings
+        .level(catalog::FLOATING_TAG.code)
+        .map(|_| ctx.settings.images.require)
+        .filter(|r| *r != Require::Tag)
 }
 
 /// Drops repeats (a container list that is also a values `image`, say).
@@ -170,12 +228,26 @@ impl Role {
     }
 }
 
-struct Scan<'c> {
+/// The image scanner of one file (also fed by [`workflows`](super::workflows)).
+pub(super) struct Scan<'c> {
     ctx: &'c Ctx<'c>,
+    /// The file's text (spans of YAML embedded in strings are mapped back into it).
+    text: &'c str,
+    /// What GG205 requires, when it is on.
+    require: Option<Require>,
     out: Vec<Unpinned>,
 }
 
-impl Scan<'_> {
+impl<'c> Scan<'c> {
+    fn new(ctx: &'c Ctx<'c>, text: &'c str) -> Scan<'c> {
+        Scan {
+            ctx,
+            text,
+            require: required_precision(ctx),
+            out: Vec::new(),
+        }
+    }
+
     fn document(&mut self, root: &Node, role: Role) {
         let has_kind = root.get("kind").is_some();
         match role {
@@ -202,6 +274,17 @@ impl Scan<'_> {
             {
                 self.values(values, &mut vec!["spec".into(), "values".into()]);
             }
+            if api.starts_with("argoproj.io/") {
+                match kind {
+                    "Application" => self.argo_sources(obj.get("spec"), "spec", &object),
+                    "ApplicationSet" => self.argo_sources(
+                        obj.at(&["spec", "template", "spec"]),
+                        "spec.template.spec",
+                        &object,
+                    ),
+                    _ => {}
+                }
+            }
             for site in super::containers::image_sites(obj) {
                 let what = match site.container {
                     Some(name) => format!("{object}{} `{name}`", container_word(site.field)),
@@ -212,18 +295,38 @@ impl Scan<'_> {
         }
     }
 
-    /// A scalar holding a whole reference.
-    fn image_node(&mut self, node: &Node, what: &str) {
+    /// A scalar holding a whole reference. A partly templated one is judged by its literal
+    /// part ([`decide_templated`]).
+    pub(super) fn image_node(&mut self, node: &Node, what: &str) {
         let Some(text) = node.as_str() else { return };
-        if node.is_templated() || !is_string(node) {
+        if !is_string(node) {
             return;
         }
-        if let Some(r) = ImageRef::parse(text.trim()) {
-            self.image(&r, text.trim(), node.span.clone(), what, Vec::new());
+        let text = text.trim();
+        if let Some(r) = ImageRef::parse(text) {
+            if !node.is_templated() {
+                self.image(&r, text, node.span.clone(), what, Vec::new());
+            }
+            return;
         }
+        let (pin, tag) = match decide_templated(text) {
+            Decided::Tag(tag) => (tag_pin(tag, &self.ctx.settings.images.mutable_tags), tag),
+            Decided::Untagged => (Pin::Untagged, ""),
+            Decided::Digest | Decided::Unknown => return,
+        };
+        let judged = Judged {
+            pin,
+            tag: Some(tag).filter(|t| !t.is_empty()),
+            digest: false,
+            shown: text,
+            name: text,
+            allow: &[text],
+        };
+        self.judge(judged, node.span.clone(), what, Vec::new());
     }
 
-    fn image(
+    /// A parsed reference (`shown` as the message should name it).
+    pub(super) fn image(
         &mut self,
         r: &ImageRef,
         shown: &str,
@@ -232,50 +335,110 @@ impl Scan<'_> {
         labels: Vec<(Range<usize>, String)>,
     ) {
         let images = &self.ctx.settings.images;
-        let pin = r.pin(&images.mutable_tags);
-        if pin == Pin::Pinned {
-            return;
-        }
         let name = r.name();
-        if images.is_allowed(&[&name, shown, &r.normalized_name()]) {
+        let normalized = r.normalized_name();
+        let judged = Judged {
+            pin: r.pin(&images.mutable_tags),
+            tag: r.tag,
+            digest: r.digest.is_some(),
+            shown,
+            name: &name,
+            allow: &[&name, shown, &normalized],
+        };
+        self.judge(judged, span, what, labels);
+    }
+
+    /// Reports what `judged` says is wrong, unless its image is allowed.
+    fn judge(
+        &mut self,
+        judged: Judged,
+        span: Range<usize>,
+        what: &str,
+        labels: Vec<(Range<usize>, String)>,
+    ) {
+        let found = match judged.pin {
+            Pin::Pinned => match self.floating(judged.tag, judged.digest) {
+                Some(why) => (
+                    Problem::FloatingTag,
+                    format!(
+                        "{what} uses `{}`: {why}, so the same commit runs whatever is \
+                         published under it next",
+                        judged.shown
+                    ),
+                ),
+                None => return,
+            },
+            pin => describe_pin(pin, what, judged.shown),
+        };
+        if self.ctx.settings.images.is_allowed(judged.allow) {
             return;
         }
-        let (problem, message) = describe_pin(pin, what, shown);
+        let help = if found.0 == Problem::FloatingTag && judged.name.is_empty() {
+            "pin a full version (`tag: x.y.z`) or a digest".to_string()
+        } else if found.0 == Problem::FloatingTag {
+            format!(
+                "pin a full version (`{}:x.y.z`) or a digest (`{}@sha256:<digest>`); \
+                 `images.require` in .gitops-guard.yaml sets how precise a pin must be",
+                judged.name, judged.name
+            )
+        } else if judged.name.is_empty() {
+            "set a release tag (`tag: <version>`) or a digest (`digest: sha256:<digest>`)"
+                .to_string()
+        } else {
+            image_help(judged.name)
+        };
         self.out.push(Unpinned {
-            problem,
+            problem: found.0,
             span,
-            message,
-            help: image_help(&name),
+            message: found.1,
+            help,
             labels,
         });
     }
 
-    /// A bare tag (Helm `tag:`, kustomize `newTag:`) for the image `name`.
-    fn tag(&mut self, tag_node: &Node, name: &str, what: &str) {
+    /// Why a pinned tag still floats under `images.require` (GG205, when on).
+    fn floating(&self, tag: Option<&str>, digest: bool) -> Option<String> {
+        let has_digest = digest || tag.is_some_and(tag_has_digest);
+        match self.require? {
+            Require::Tag => None,
+            Require::Digest if !has_digest => {
+                Some("it has no digest, and `images.require: digest` asks for one".into())
+            }
+            Require::Digest => None,
+            Require::Version if has_digest => None,
+            Require::Version => {
+                let tag = tag?;
+                floating_tag(tag).map(|f| format!("the tag `{tag}` {}", f.describe()))
+            }
+        }
+    }
+
+    /// A bare tag (Helm `tag:`, kustomize `newTag:`) for the image `name` (`None` when the
+    /// image is the chart's default, as in `image: {tag: latest}`).
+    fn tag(&mut self, tag_node: &Node, name: Option<&str>, what: &str) {
         let Some(tag) = tag_node.as_str() else { return };
         if tag_node.is_templated() || tag_node.is_null() || tag.trim().is_empty() {
             return;
         }
+        let tag = tag.trim();
         let images = &self.ctx.settings.images;
-        let pin = tag_pin(tag.trim(), &images.mutable_tags);
-        if pin == Pin::Pinned {
-            return;
-        }
-        let shown = format!("{name}:{}", tag.trim());
-        let normalized = ImageRef::parse(name).map(|r| r.normalized_name());
-        let mut names = vec![name, shown.as_str()];
-        names.extend(normalized.as_deref());
-        if images.is_allowed(&names) {
-            return;
-        }
-        let (problem, message) = describe_pin(pin, what, &shown);
-        self.out.push(Unpinned {
-            problem,
-            span: tag_node.span.clone(),
-            message,
-            help: image_help(name),
-            labels: Vec::new(),
-        });
+        let shown = match name {
+            Some(name) => format!("{name}:{tag}"),
+            None => tag.to_string(),
+        };
+        let normalized = name.and_then(ImageRef::parse).map(|r| r.normalized_name());
+        let mut allow = vec![shown.as_str()];
+        allow.extend(name);
+        allow.extend(normalized.as_deref());
+        let judged = Judged {
+            pin: tag_pin(tag, &images.mutable_tags),
+            tag: Some(tag),
+            digest: false,
+            shown: &shown,
+            name: name.unwrap_or(""),
+            allow: &allow,
+        };
+        self.judge(judged, tag_node.span.clone(), what, Vec::new());
     }
 
     /// Helm values: `image: "repo:tag"` and `image: {registry, repository, tag, digest}`,
@@ -312,6 +475,7 @@ impl Scan<'_> {
 
     fn values_image_map(&mut self, map: &Node, path: &[String]) {
         let what = format!("Helm value `{}`", dotted(path));
+        let tag_what = format!("Helm value `{}.tag`", dotted(path));
         let text = |key: &str| {
             map.get(key)
                 .filter(|n| !n.is_templated())
@@ -323,14 +487,23 @@ impl Scan<'_> {
             return;
         }
         let Some(repository) = map.get("repository").or_else(|| map.get("name")) else {
+            // `image: {tag: latest}` overrides the tag of the chart's own image (a subchart
+            // override, `global.image.tag`): the tag alone decides.
+            if let Some(tag) = map.get("tag") {
+                self.tag(tag, None, &tag_what);
+            }
             return;
         };
-        if repository.is_templated() {
-            return;
-        }
         let Some(repo) = repository.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
             return;
         };
+        if repository.is_templated() {
+            // `repository: "{{ .Values.registry }}/app"`: the literal tag still decides.
+            if let Some(tag) = map.get("tag") {
+                self.tag(tag, Some(repo), &tag_what);
+            }
+            return;
+        }
         let name = match text("registry") {
             Some(reg) if !repo.starts_with(&format!("{reg}/")) => format!("{reg}/{repo}"),
             _ => repo.to_string(),
@@ -345,7 +518,7 @@ impl Scan<'_> {
         // No tag, or an empty one, falls back to the chart's appVersion: the recommended
         // pattern, and pinned by the chart version.
         if let Some(tag) = map.get("tag") {
-            self.tag(tag, &name, &format!("Helm value `{}.tag`", dotted(path)));
+            self.tag(tag, Some(&name), &tag_what);
         }
     }
 
@@ -355,17 +528,181 @@ impl Scan<'_> {
         let sibling_tag = ["tag", "imageTag"].iter().find_map(|k| parent.get(k));
         match sibling_tag {
             Some(tag) => {
+                // A templated name (`"{{ .Values.registry }}/app"`) leaves the tag to decide.
                 let name = image
                     .as_str()
                     .map(str::trim)
-                    .filter(|_| !image.is_templated() && is_string(image))
-                    .filter(|n| ImageRef::parse(n).is_some());
+                    .filter(|_| is_string(image))
+                    .filter(|n| image.is_templated() || ImageRef::parse(n).is_some());
                 if let Some(name) = name {
-                    self.tag(tag, name, &what);
+                    self.tag(tag, Some(name), &what);
                 }
             }
             None => self.image_node(image, &what),
         }
+    }
+
+    /// Argo CD `Application` sources: Helm `valuesObject`, `values` (YAML in a string) and
+    /// `parameters`, and kustomize `images`.
+    fn argo_sources(&mut self, spec: Option<&Node>, spec_path: &str, object: &str) {
+        let Some(spec) = spec else { return };
+        let single = spec
+            .get("source")
+            .map(|s| (format!("{spec_path}.source"), s));
+        let many = spec
+            .get("sources")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("{spec_path}.sources[{i}]"), s));
+        for (at, source) in single.into_iter().chain(many) {
+            if let Some(helm) = source.get("helm") {
+                let path = |field: &str| vec![format!("{at}.helm.{field}")];
+                if let Some(values) = helm.get("valuesObject") {
+                    self.values(values, &mut path("valuesObject"));
+                }
+                if let Some(values) = helm.get("values") {
+                    self.embedded_values(values, &mut path("values"));
+                }
+                if let Some(params) = helm.get("parameters").and_then(Node::as_seq) {
+                    self.helm_parameters(params, object);
+                }
+            }
+            for entry in source
+                .at(&["kustomize", "images"])
+                .and_then(Node::as_seq)
+                .unwrap_or_default()
+            {
+                self.argo_kustomize_image(entry, object);
+            }
+        }
+    }
+
+    /// `helm.values: |` — values YAML inside a string, reported at its own lines.
+    fn embedded_values(&mut self, node: &Node, path: &mut Vec<String>) {
+        let Some(scalar) = node.as_scalar() else {
+            return;
+        };
+        // An ApplicationSet template: the text is not known until generation.
+        if scalar.templated {
+            return;
+        }
+        let inner_docs = parse_stream(&scalar.text, &ParseOptions::default());
+        let map = SpanMap::new(self.text, node);
+        let mut inner = Scan::new(self.ctx, "");
+        for root in inner_docs.iter().filter_map(|d| d.root.as_ref()) {
+            inner.values(root, path);
+        }
+        for mut u in inner.out {
+            u.span = map.map(&scalar.text, &u.span);
+            for (span, _) in &mut u.labels {
+                *span = map.map(&scalar.text, span);
+            }
+            self.out.push(u);
+        }
+    }
+
+    /// `helm.parameters`: `{name: image.tag, value: latest}` pairs set values by their
+    /// dotted path; an `…image.tag` goes with its `…image.repository`, an `…image` string
+    /// with a sibling `…tag`.
+    fn helm_parameters(&mut self, params: &[Node], object: &str) {
+        // Indexed once: a hostile list of many parameters stays linear.
+        let index: std::collections::HashMap<&str, &Node> = params
+            .iter()
+            .filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?)))
+            .collect();
+        let by_name = |name: &str| index.get(name).copied();
+        for param in params {
+            let (Some(name_node), Some(value)) = (param.get("name"), param.get("value")) else {
+                continue;
+            };
+            let Some(name) = name_node.as_str().filter(|_| !name_node.is_templated()) else {
+                continue;
+            };
+            let (parent, last) = name.rsplit_once('.').unwrap_or(("", name));
+            let sibling = |key: &str| {
+                if parent.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{parent}.{key}")
+                }
+            };
+            let what = format!("{object}Helm parameter `{name}`");
+            let parent_last = parent.rsplit('.').next().unwrap_or(parent);
+            if last == "tag" && parent_last == "image" {
+                let repo = by_name(&sibling("repository"))
+                    .filter(|r| !r.is_templated())
+                    .and_then(Node::as_str)
+                    .map(str::trim)
+                    .filter(|r| ImageRef::parse(r).is_some());
+                self.tag(value, repo, &what);
+            } else if last == "image" {
+                match by_name(&sibling("tag")) {
+                    Some(tag) => {
+                        let repo = value
+                            .as_str()
+                            .map(str::trim)
+                            .filter(|r| !value.is_templated() && ImageRef::parse(r).is_some());
+                        if let Some(repo) = repo {
+                            self.tag(tag, Some(repo), &what);
+                        }
+                    }
+                    None => self.image_node(value, &what),
+                }
+            }
+        }
+    }
+
+    /// Argo CD `kustomize.images`: `name:tag`, `name@digest`, `name=newname:tag`; a rename
+    /// without a tag or digest runs whatever the base's tag or `latest` is.
+    fn argo_kustomize_image(&mut self, entry: &Node, object: &str) {
+        let Some(text) = entry.as_str().map(str::trim) else {
+            return;
+        };
+        if entry.is_templated() {
+            return self.image_node(entry, &format!("{object}kustomize image override"));
+        }
+        let (name, target) = match text.split_once('=') {
+            Some((name, target)) => (name, target),
+            None => (text, text),
+        };
+        let Some(r) = ImageRef::parse(target) else {
+            return;
+        };
+        let name = if target == text {
+            r.name()
+        } else {
+            name.to_string()
+        };
+        let what = format!("{object}kustomize image override `{name}`");
+        if r.tag.is_some() || r.digest.is_some() {
+            return self.image(&r, target, entry.span.clone(), &what, Vec::new());
+        }
+        // `name` alone overrides nothing; a rename without tag keeps the base's tag.
+        if target == text {
+            return;
+        }
+        self.untagged_rename(entry, &name, target, &r, &what);
+    }
+
+    fn untagged_rename(&mut self, node: &Node, name: &str, target: &str, r: &ImageRef, what: &str) {
+        let images = &self.ctx.settings.images;
+        if images.is_allowed(&[&r.name(), &r.normalized_name()]) {
+            return;
+        }
+        self.out.push(Unpinned {
+            problem: Problem::Untagged,
+            span: node.span.clone(),
+            message: format!(
+                "{what} renames the image to `{target}` without `newTag` or `digest`: \
+                 what runs then depends on whatever tag the base manifests use, or `latest`"
+            ),
+            help: format!(
+                "add `newTag: <version>` or `digest: sha256:<digest>` to the override of `{name}`"
+            ),
+            labels: Vec::new(),
+        });
     }
 
     /// Kustomize `images:` overrides.
@@ -379,7 +716,7 @@ impl Scan<'_> {
             let what = format!("kustomize image override `{name}`");
             let target = text("newName").filter(|n| !n.is_empty()).unwrap_or(name);
             if let Some(tag) = entry.get("newTag").filter(|t| !t.is_null()) {
-                self.tag(tag, target, &what);
+                self.tag(tag, Some(target), &what);
                 continue;
             }
             let Some(new_name) = entry.get("newName") else {
@@ -395,22 +732,7 @@ impl Scan<'_> {
                 self.image(&r, target, new_name.span.clone(), &what, Vec::new());
                 continue;
             }
-            let images = &self.ctx.settings.images;
-            if images.is_allowed(&[&r.name(), &r.normalized_name()]) {
-                continue;
-            }
-            self.out.push(Unpinned {
-                problem: Problem::Untagged,
-                span: new_name.span.clone(),
-                message: format!(
-                    "{what} renames the image to `{target}` without `newTag` or `digest`: \
-                     what runs then depends on whatever tag the base manifests use, or `latest`"
-                ),
-                help: format!(
-                    "add `newTag: <version>` or `digest: sha256:<digest>` to the override of `{name}`"
-                ),
-                labels: Vec::new(),
-            });
+            self.untagged_rename(new_name, name, target, &r, &what);
         }
     }
 
@@ -459,6 +781,19 @@ impl Scan<'_> {
             self.image(&r, &shown, u.span.clone(), &what, labels);
         }
     }
+}
+
+/// One reference, judged: what it pins and the names it goes by.
+struct Judged<'a> {
+    pin: Pin<'a>,
+    tag: Option<&'a str>,
+    digest: bool,
+    /// The reference as the message names it.
+    shown: &'a str,
+    /// The image name for the help text (empty: the chart's default image).
+    name: &'a str,
+    /// The forms `images.allow` is matched against.
+    allow: &'a [&'a str],
 }
 
 /// A scalar that YAML reads as a string: not a plain `true`, `null`, `42`, `1.5`, ...
@@ -658,6 +993,20 @@ mod tests {
         assert_eq!(first.len(), 1);
         assert!(std::ptr::eq(first, images(&file, &ctx)), "scanned again");
         assert!(std::ptr::eq(charts(&file, &ctx), charts(&file, &ctx)));
+    }
+
+    #[test]
+    fn gotmpl_files_read_as_what_they_render() {
+        assert!(is_gotmpl("helmfile.yaml.gotmpl"));
+        assert!(is_gotmpl("helmfiles/jx/values.YML.gotmpl"));
+        assert!(!is_gotmpl("notes.txt.gotmpl"));
+        assert!(!is_gotmpl("gotmpl"));
+        assert_eq!(rendered_path("a/values.yaml.gotmpl"), "a/values.yaml");
+        assert_eq!(rendered_path("a/values.yaml"), "a/values.yaml");
+        assert_eq!(
+            Role::of(rendered_path("helmfiles/jx/values.yaml.gotmpl")),
+            Role::Values
+        );
     }
 
     #[test]

@@ -14,7 +14,8 @@ Reports a `SNAPSHOT` version (any case): an image tag such as `svc:1.4.0-SNAPSHO
 places GG201 searches), a kustomize `newTag`, a Helm values `tag`, or a chart version in a
 helmfile release, a `Chart.yaml` dependency, a Flux `HelmRelease` or an Argo CD Helm
 source. A chart's own `version` in its `Chart.yaml` is the thing being built and is not
-reported.
+reported, and a digest pins an image whatever its tag says (`2.0.0-SNAPSHOT@sha256:…` passes
+as a full reference, a Helm `tag` or a kustomize `newTag`).
 
 In a file that kustomizations include (`resources`, `bases`, `components`, transitively), a
 container image tag is judged after their `images:` transforms: it is reported only when some
@@ -47,8 +48,9 @@ impl Rule for SnapshotVersion {
     fn doc(&self) -> &'static str {
         DOC
     }
-    fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
-        kind != FileKind::Other && super::contains_ignore_ascii_case(bytes, "snapshot")
+    fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+        (kind != FileKind::Other || pins::is_gotmpl(path))
+            && super::contains_ignore_ascii_case(bytes, "snapshot")
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
         pins::report(

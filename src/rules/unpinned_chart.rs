@@ -32,7 +32,19 @@ Reports a chart or deployable artifact whose version floats:
   (one of its remotes' URLs) may follow a branch: that is how the cluster follows its own
   configuration (`sources.allow-self-branch: false` reports it too);
 - kustomize `helmCharts` without an exact `version`, and remote `resources` that follow a
-  branch (`?ref=main`) or no ref at all.
+  branch (`?ref=main`) or no ref at all;
+- file URLs that float, in kustomize `resources`, helmfile release `chart:` and `values:`
+  and `helmfiles:`: the latest release (`…/releases/latest/download/…`) or a branch
+  (`raw.githubusercontent.com/<org>/<repo>/main/…`, GitLab `…/-/raw/main/…`);
+- OLM `Subscription`s with `installPlanApproval: Automatic` (the default): the operator
+  upgrades itself to every new version of its channel. Pinned: `installPlanApproval: Manual`
+  with a `startingCSV`;
+- GitHub Actions workflows (`.github/workflows/*.yml`): `uses: owner/repo@<branch>` for
+  actions and reusable workflows (`@main`, `@release/v1`). A full commit SHA and version tags
+  pass; a major tag such as `@v4` is GG205's (opt-in).
+
+Helmfile v1 templates (`helmfile.yaml.gotmpl`) are read as tolerantly as Helm templates;
+values written as template expressions are not known and not reported.
 
 SNAPSHOT versions are GG203.
 

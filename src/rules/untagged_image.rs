@@ -14,9 +14,12 @@ Reports a container image with neither a tag nor a digest (`nginx`,
 `registry.local:5000/team/app`), which the runtime pulls as `latest`. References are parsed
 the way container runtimes parse them, so a registry port is never mistaken for a tag.
 Also reported: a kustomize `images[]` override that sets `newName` without `newTag` or
-`digest`. The places searched are those of GG201 (pod specs, Tekton, Argo, Knative, Helm
-values, compose, Dockerfile `FROM`/`COPY --from` with `ARG`s resolved); `FROM scratch` and
-references to earlier build stages are not images.
+`digest`, and an Argo CD `kustomize.images` rename without one (`app=ghcr.io/org/app`). The
+places searched are those of GG201 (pod specs, Tekton, Argo, Knative, Helm values, Argo CD
+Helm values, compose, GitHub Actions jobs, Dockerfile `FROM`/`COPY --from` with `ARG`s
+resolved); `FROM scratch` and references to earlier build stages are not images. A partly
+templated reference whose last path component is literal has no tag whatever the template
+says: `"{{ .Values.registry }}/busybox"`, `"${REGISTRY}/nginx"`.
 
 In a file that kustomizations include (`resources`, `bases`, `components`, transitively), a
 container image is judged after their `images:` transforms: it is reported only when some
@@ -57,8 +60,8 @@ impl Rule for UntaggedImage {
     fn doc(&self) -> &'static str {
         DOC
     }
-    fn applies_to(&self, kind: FileKind, _path: &str, bytes: &[u8]) -> bool {
-        pins::may_name_images(kind, bytes)
+    fn applies_to(&self, kind: FileKind, path: &str, bytes: &[u8]) -> bool {
+        pins::may_name_images(kind, path, bytes)
     }
     fn check(&self, file: &File, ctx: &Ctx, out: &mut Vec<Finding>) {
         pins::report(

@@ -21,7 +21,7 @@ pub fn inputs(resolve: bool, set: &ScanSet) -> Vec<(String, Vec<u8>)> {
         .iter()
         .filter(|c| {
             let kind = FileKind::of(&c.path);
-            rules::pins::may_name_images(kind, &c.bytes)
+            rules::pins::may_name_images(kind, &c.path, &c.bytes)
                 || rules::charts::may_name_charts(kind, &c.path, &c.bytes)
         })
         .map(|c| (c.path.clone(), c.bytes.clone()))
