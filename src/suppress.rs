@@ -3,7 +3,9 @@
 //!
 //! Comment forms (codes or rule names, comma- or space-separated; a reason may follow):
 //! - `# gitops-guard: ignore[GG101]` at the end of a line: findings that start on that line;
-//!   on a line of its own: findings that start on the next non-blank, non-comment line.
+//!   on a line of its own: findings that start on the next non-blank, non-comment line, and
+//!   a finding about the whole file reported at the comment's own line (1:1, where a file
+//!   starts with the comment).
 //! - `# gitops-guard: ignore-document[GG101]`: the whole YAML document holding the comment.
 //! - `# gitops-guard: ignore-file[GG101]`: the whole file.
 //!
@@ -22,6 +24,10 @@ pub const ANNOTATION_PREFIX: &str = "ignore-check.gitops-guard.io/";
 pub enum Scope {
     /// Findings starting on this 1-based line.
     Line(usize),
+    /// A comment on a line of its own (`at`): findings on the next content line (`next`), and
+    /// those reported at the comment line itself, which holds no content: only findings about
+    /// the whole file, pinned to 1:1, land there.
+    OwnLine { at: usize, next: usize },
     /// Findings starting inside this byte range (a document or an object).
     Bytes(Range<usize>),
     File,
@@ -67,7 +73,10 @@ pub fn comments(text: &str, docs: &[Document]) -> (Vec<Suppression>, Vec<BadSupp
                 let (kind, after) = split_word(rest);
                 let scope = match kind {
                     "ignore" => Some(if own_line {
-                        Scope::Line(next_content_line(&all_lines, i).unwrap_or(line_no))
+                        Scope::OwnLine {
+                            at: line_no,
+                            next: next_content_line(&all_lines, i).unwrap_or(line_no),
+                        }
                     } else {
                         Scope::Line(line_no)
                     }),
@@ -206,6 +215,7 @@ impl Suppression {
         code_ok
             && match &self.scope {
                 Scope::Line(l) => *l == line,
+                Scope::OwnLine { at, next } => *at == line || *next == line,
                 Scope::Bytes(r) => r.contains(&start) || (r.is_empty() && r.start == start),
                 Scope::File => true,
             }
@@ -228,7 +238,7 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].scope, Scope::Line(1));
         assert_eq!(s[0].codes, Some(vec!["GG101"]));
-        assert_eq!(s[1].scope, Scope::Line(5));
+        assert_eq!(s[1].scope, Scope::OwnLine { at: 2, next: 5 });
     }
 
     #[test]

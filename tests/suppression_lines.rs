@@ -63,3 +63,33 @@ fn an_image_line_comment_still_works() {
     let (_, json) = repo.check_json(&[]);
     assert_eq!(findings(&json), [f("GG201", "d.yaml", 12)]);
 }
+
+/// A finding about the whole file (off the layout, a file name) is reported at 1:1; a
+/// comment at the top of the file, on a line of its own, is where a user writes its
+/// suppression. It suppresses it, and still covers the next content line as before.
+#[test]
+fn a_comment_on_the_first_line_suppresses_a_file_finding_reported_there() {
+    let repo = TestRepo::new();
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+    repo.stage(
+        "jx-requirements.yml",
+        "apiVersion: core.jenkins-x.io/v4beta1\nkind: Requirements\nspec: {}\n",
+    );
+    repo.stage(
+        "stray/a.yaml",
+        format!("# gitops-guard: ignore[GG301] kept here on purpose\n{cm}"),
+    );
+    repo.stage(
+        "stray/b.yaml",
+        format!("# gitops-guard: ignore[GG201] wrong rule\n{cm}"),
+    );
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        findings(&json),
+        [
+            f("GG004", "stray/b.yaml", 1),
+            f("GG301", "stray/b.yaml", 1)
+        ]
+    );
+}
