@@ -27,7 +27,10 @@ pub enum Scope {
     /// A comment on a line of its own (`at`): findings on the next content line (`next`), and
     /// those reported at the comment line itself, which holds no content: only findings about
     /// the whole file, pinned to 1:1, land there.
-    OwnLine { at: usize, next: usize },
+    OwnLine {
+        at: usize,
+        next: usize,
+    },
     /// Findings starting inside this byte range (a document or an object).
     Bytes(Range<usize>),
     File,

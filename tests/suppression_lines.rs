@@ -87,9 +87,6 @@ fn a_comment_on_the_first_line_suppresses_a_file_finding_reported_there() {
     assert_eq!(code, 1, "{json}");
     assert_eq!(
         findings(&json),
-        [
-            f("GG004", "stray/b.yaml", 1),
-            f("GG301", "stray/b.yaml", 1)
-        ]
+        [f("GG004", "stray/b.yaml", 1), f("GG301", "stray/b.yaml", 1)]
     );
 }
