@@ -209,13 +209,21 @@ impl Baseline {
             .files
             .retain(|f| !f.findings.is_empty() || !f.notes.is_empty());
         if report_unused && let Some(level) = settings.level(unused_baseline_entry::CODE) {
-            self.report_unused(outcome, &used, level);
+            self.report_unused(outcome, &used, level, settings);
         }
         taken
     }
 
-    /// Adds a GG006 finding on the baseline file for each unused entry.
-    fn report_unused(&self, outcome: &mut Outcome, used: &[bool], level: Severity) {
+    /// Adds a GG006 finding on the baseline file for each unused entry whose rule ran on its
+    /// file: an entry of a rule turned off, ignored in that file or of an excluded file is not
+    /// known to be gone.
+    fn report_unused(
+        &self,
+        outcome: &mut Outcome,
+        used: &[bool],
+        level: Severity,
+        settings: &Settings,
+    ) {
         let lines = LineIndex::new(&self.text);
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut findings = Vec::new();
@@ -225,7 +233,11 @@ impl Baseline {
             let span = nth_occurrence(&self.text, &format!("\"{}\"", e.fingerprint), *nth)
                 .map_or(0..0, |at| line_span(&self.text, at));
             *nth += 1;
-            if *used {
+            if *used
+                || settings.level(&e.code).is_none()
+                || settings.ignored_in(&e.path, &e.code)
+                || settings.is_excluded(&e.path)
+            {
                 continue;
             }
             let mut f = unused_baseline_entry::finding(BASELINE_FILE_NAME, span, &e.code, &e.path);

@@ -238,3 +238,37 @@ proptest! {
         }
     }
 }
+
+/// An entry whose rule did not run on its file (turned off by `--ignore` or the
+/// configuration, ignored there by `per-file-ignores`, or its file excluded) is not known to
+/// be gone: no GG006 for it. An entry of a rule that ran and found nothing still is one.
+#[test]
+fn entries_of_rules_that_did_not_run_are_not_reported_unused() {
+    let repo = adopted();
+    repo.stage(BASELINE, baseline_text(&repo));
+    repo.commit("baseline");
+    for args in [
+        &["--all", "--ignore", "GG2"][..],
+        &["--all", "--ignore", "latest-tag"],
+    ] {
+        let (code, json) = repo.check_json(args);
+        assert_eq!((code, findings(&json)), (0, vec![]), "{args:?} {json}");
+    }
+    for config in [
+        "rules:\n  GG201: off\n",
+        "per-file-ignores:\n  \"apps/web.yaml\": [GG2]\n",
+        "exclude: [\"apps/web.yaml\"]\n",
+    ] {
+        repo.stage(".gitops-guard.yaml", config);
+        let (code, json) = repo.check_json(&["--all"]);
+        assert_eq!((code, findings(&json)), (0, vec![]), "{config} {json}");
+    }
+    // The rule runs on the file and the finding is gone: reported.
+    repo.stage(
+        ".gitops-guard.yaml",
+        "per-file-ignores:\n  \"other/**\": [GG2]\n",
+    );
+    repo.stage("apps/web.yaml", deployment(&["nginx:1.27.3"]));
+    let (code, json) = repo.check_json(&["--all"]);
+    assert_eq!((code, findings(&json)), (0, vec![f("GG006", BASELINE, 6)]));
+}
