@@ -142,16 +142,8 @@ impl Baseline {
         report_unused: bool,
         settings: &Settings,
     ) -> Vec<Finding> {
-        let mut used = vec![false; self.entries.len()];
-        let mut by_place: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
-        for (i, e) in self.entries.iter().enumerate().rev() {
-            by_place
-                .entry((&e.code, &e.path, &e.fingerprint))
-                .or_default()
-                .push(i);
-        }
         // Fingerprints only for files with findings: nothing to do on a clean commit.
-        let mut prints: Vec<Vec<String>> = outcome
+        let prints: Vec<Vec<String>> = outcome
             .files
             .iter()
             .map(|file| {
@@ -162,39 +154,27 @@ impl Baseline {
             })
             .collect();
         let mut accepted: Vec<Vec<bool>> = prints.iter().map(|p| vec![false; p.len()]).collect();
+        // Each commit of a `--range` is matched against the whole baseline: an old finding in a
+        // file that several commits touch is the same finding in each of them.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut group_of: HashMap<Option<&str>, usize> = HashMap::new();
         for (fi, file) in outcome.files.iter().enumerate() {
-            for (i, f) in file.findings.iter().enumerate() {
-                let key = (f.code, f.path.as_str(), prints[fi][i].as_str());
-                if let Some(e) = by_place.get_mut(&key).and_then(Vec::pop) {
-                    used[e] = true;
-                    accepted[fi][i] = true;
-                }
+            if file.findings.is_empty() {
+                continue;
+            }
+            let g = *group_of.entry(file.commit.as_deref()).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(fi);
+        }
+        let mut used = vec![false; self.entries.len()];
+        for files in &groups {
+            let group = self.match_files(outcome, files, &prints, &mut accepted, known_path);
+            for (u, g) in used.iter_mut().zip(group) {
+                *u |= g;
             }
         }
-        // Moved files: entries whose path is gone, by code and fingerprint.
-        let mut moved: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-        for (i, e) in self.entries.iter().enumerate().rev() {
-            if !used[i] && !known_path(&e.path) {
-                moved.entry((&e.code, &e.fingerprint)).or_default().push(i);
-            }
-        }
-        if !moved.is_empty() {
-            for (fi, file) in outcome.files.iter().enumerate() {
-                for (i, f) in file.findings.iter().enumerate() {
-                    if accepted[fi][i] {
-                        continue;
-                    }
-                    if let Some(e) = moved
-                        .get_mut(&(f.code, prints[fi][i].as_str()))
-                        .and_then(Vec::pop)
-                    {
-                        used[e] = true;
-                        accepted[fi][i] = true;
-                    }
-                }
-            }
-        }
-        prints.clear();
         let mut taken = Vec::new();
         for (file, accepted) in outcome.files.iter_mut().zip(&accepted) {
             let mut flags = accepted.iter();
@@ -212,6 +192,60 @@ impl Baseline {
             self.report_unused(outcome, &used, level, settings);
         }
         taken
+    }
+
+    /// Accepts findings of `files` (indices into `outcome.files`) with the entries, counted
+    /// (first by code, path and fingerprint, then moved files by code and fingerprint),
+    /// marking them in `accepted`; returns which entries were used.
+    fn match_files(
+        &self,
+        outcome: &Outcome,
+        files: &[usize],
+        prints: &[Vec<String>],
+        accepted: &mut [Vec<bool>],
+        known_path: &dyn Fn(&str) -> bool,
+    ) -> Vec<bool> {
+        let mut used = vec![false; self.entries.len()];
+        let mut by_place: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            by_place
+                .entry((&e.code, &e.path, &e.fingerprint))
+                .or_default()
+                .push(i);
+        }
+        for &fi in files {
+            for (i, f) in outcome.files[fi].findings.iter().enumerate() {
+                let key = (f.code, f.path.as_str(), prints[fi][i].as_str());
+                if let Some(e) = by_place.get_mut(&key).and_then(Vec::pop) {
+                    used[e] = true;
+                    accepted[fi][i] = true;
+                }
+            }
+        }
+        // Moved files: entries whose path is gone, by code and fingerprint.
+        let mut moved: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            if !used[i] && !known_path(&e.path) {
+                moved.entry((&e.code, &e.fingerprint)).or_default().push(i);
+            }
+        }
+        if !moved.is_empty() {
+            for &fi in files {
+                for (i, f) in outcome.files[fi].findings.iter().enumerate() {
+                    if accepted[fi][i] {
+                        continue;
+                    }
+                    if let Some(e) = moved
+                        .get_mut(&(f.code, prints[fi][i].as_str()))
+                        .and_then(Vec::pop)
+                    {
+                        used[e] = true;
+                        accepted[fi][i] = true;
+                    }
+                }
+            }
+        }
+        used
     }
 
     /// Adds a GG006 finding on the baseline file for each unused entry whose rule ran on its

@@ -272,3 +272,37 @@ fn entries_of_rules_that_did_not_run_are_not_reported_unused() {
     let (code, json) = repo.check_json(&["--all"]);
     assert_eq!((code, findings(&json)), (0, vec![f("GG006", BASELINE, 6)]));
 }
+
+/// In CI, `--range` checks every commit of a pull request: an old finding in a file that
+/// several commits touch (edits elsewhere, a `git mv`) is accepted in each commit, and a new
+/// one in any commit still blocks.
+#[test]
+fn every_commit_of_a_range_is_matched_against_the_whole_baseline() {
+    let repo = adopted();
+    repo.stage(BASELINE, baseline_text(&repo));
+    repo.commit("baseline");
+    let base = String::from_utf8_lossy(&repo.git(&["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_string();
+    let edited =
+        deployment(&["nginx:latest"]).replace("name: web\n", "name: web\n  labels: {a: b}\n");
+    repo.stage("apps/web.yaml", &edited);
+    repo.commit("label");
+    repo.git(&["mv", "apps/web.yaml", "apps/web-deploy.yaml"]);
+    repo.commit("move");
+    repo.stage("apps/web-deploy.yaml", edited.replace("{a: b}", "{a: c}"));
+    repo.commit("relabel");
+    let range = format!("{base}..HEAD");
+    let (code, json) = repo.check_json(&["--range", &range]);
+    assert_eq!((code, findings(&json)), (0, vec![]), "{json}");
+    assert_eq!(json["summary"]["baselined"], 3, "{json}");
+    // A second `latest` image in the last commit is new.
+    repo.stage(
+        "apps/web-deploy.yaml",
+        deployment(&["nginx:latest", "redis:latest"]),
+    );
+    repo.commit("sidecar");
+    let (code, json) = repo.check_json(&["--range", &range]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&json), [f("GG201", "apps/web-deploy.yaml", 12)]);
+}
