@@ -93,6 +93,14 @@ pub fn comments(text: &str, docs: &[Document]) -> (Vec<Suppression>, Vec<BadSupp
                     _ => None,
                 };
                 match scope {
+                    Some(_) if let Some(len) = codes_outside_brackets(after) => {
+                        // Named up to the misplaced rules, without the reason.
+                        let named = rest.len() - after.len() + len;
+                        bad.push(BadSuppression {
+                            span,
+                            name: rest[..named].to_string(),
+                        })
+                    }
                     Some(scope) => {
                         let codes =
                             parse_codes(after, offset + (line.len() - after.len()), &mut bad);
@@ -147,6 +155,33 @@ fn next_content_line(lines: &[&str], i: usize) -> Option<usize> {
             !t.is_empty() && !t.starts_with('#')
         })
         .map(|(j, _)| j + 1)
+}
+
+/// Whether rules follow a directive outside its brackets (`ignore GG101`, `ignore [GG101]`,
+/// `ignore: GG101`, `ignore(GG101)`): a malformed suppression, which must not become one of
+/// every rule (`ignore` without brackets, a reason after it). Returns the length of `after`
+/// up to the end of the misplaced rules.
+fn codes_outside_brackets(after: &str) -> Option<usize> {
+    if after.starts_with('[') {
+        return None;
+    }
+    let t = after
+        .trim_start()
+        .trim_start_matches([':', '(', '='])
+        .trim_start();
+    let at = after.len() - t.len();
+    if t.starts_with('[') {
+        return Some(at + t.find(']').map_or(t.len(), |i| i + 1));
+    }
+    let word = t
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .next()
+        .unwrap_or("");
+    let is_prefix = word.len() >= 3
+        && word[..2].eq_ignore_ascii_case("GG")
+        && word[2..].bytes().all(|b| b.is_ascii_digit());
+    let closing = usize::from(t[word.len()..].starts_with(')'));
+    (is_prefix || catalog::lookup(word).is_some()).then_some(at + word.len() + closing)
 }
 
 /// Parses `[GG101, raw-secret]`; no brackets means every rule.

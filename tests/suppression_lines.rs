@@ -90,3 +90,31 @@ fn a_comment_on_the_first_line_suppresses_a_file_finding_reported_there() {
         [f("GG004", "stray/b.yaml", 1), f("GG301", "stray/b.yaml", 1)]
     );
 }
+
+/// Rules written next to the directive but outside its brackets (`ignore GG202`,
+/// `ignore [GG202]`, `ignore: GG202`, `ignore(GG202)`) are a malformed suppression: reported
+/// (GG005) and suppressing nothing, rather than every rule on the line. A bare `ignore` with
+/// a plain reason still suppresses every rule.
+#[test]
+fn rules_outside_the_brackets_are_invalid_not_a_blanket_suppression() {
+    let repo = TestRepo::new();
+    repo.stage(
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: nginx:latest # gitops-guard: ignore GG202 not this one\n    - name: b\n      image: redis:latest # gitops-guard: ignore [untagged-image]\n    - name: c\n      image: redis:latest # gitops-guard: ignore: GG202\n    - name: d\n      image: redis:latest # gitops-guard: ignore(GG202)\n    - name: e\n      image: redis:latest # gitops-guard: ignore legacy, pinned by the operator\n",
+    );
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(
+        findings(&json),
+        [
+            f("GG201", "pod.yaml", 8),
+            f("GG005", "pod.yaml", 8),
+            f("GG201", "pod.yaml", 10),
+            f("GG005", "pod.yaml", 10),
+            f("GG201", "pod.yaml", 12),
+            f("GG005", "pod.yaml", 12),
+            f("GG201", "pod.yaml", 14),
+            f("GG005", "pod.yaml", 14),
+        ]
+    );
+}
