@@ -7,7 +7,8 @@
 //! the masked text of the finding's lines, never a line number or a value. A finding is
 //! accepted by an unused entry with the same code, path and fingerprint; then, for a file
 //! that was moved, by an unused entry with the same code and fingerprint whose path is no
-//! longer in the repository. Entries are counted: a baseline with one `image: nginx:latest`
+//! longer in the repository and that has the file's name (or folder, but for secrets).
+//! Entries are counted: a baseline with one `image: nginx:latest`
 //! line accepts one such finding, not a second one added next to it.
 //!
 //! The file is sorted and has one entry per line, so that its diffs are reviewable.
@@ -235,10 +236,15 @@ impl Baseline {
                     if accepted[fi][i] {
                         continue;
                     }
-                    if let Some(e) = moved
-                        .get_mut(&(f.code, prints[fi][i].as_str()))
-                        .and_then(Vec::pop)
+                    let Some(candidates) = moved.get_mut(&(f.code, prints[fi][i].as_str())) else {
+                        continue;
+                    };
+                    // Last first, as entries were pushed in reverse.
+                    if let Some(at) = candidates
+                        .iter()
+                        .rposition(|&e| moved_here(f.code, &self.entries[e].path, &f.path))
                     {
+                        let e = candidates.remove(at);
                         used[e] = true;
                         accepted[fi][i] = true;
                     }
@@ -296,6 +302,18 @@ impl Baseline {
             .partition_point(|f| f.path.as_str() < BASELINE_FILE_NAME);
         outcome.files.insert(at, result);
     }
+}
+
+/// Whether a file at `now` may be the one an entry of rule `code` recorded at `was` (a path no
+/// longer in the repository), moved: it keeps its name (`git mv apps/web.yaml apps/frontend/`)
+/// or, except for secrets, its folder (a rename). Fingerprints of common findings are alike
+/// across files (a Secret with a `password` key, an off-layout file's first line), so without
+/// this the entry of any deleted file would accept a new finding anywhere; a Secret file
+/// deleted and another added beside it is how a value is rotated, never a move.
+fn moved_here(code: &str, was: &str, now: &str) -> bool {
+    let (was_dir, was_name) = was.rsplit_once('/').unwrap_or(("", was));
+    let (now_dir, now_name) = now.rsplit_once('/').unwrap_or(("", now));
+    was_name == now_name || (was_dir == now_dir && !code.starts_with("GG1"))
 }
 
 /// The paths of a repository view as a lookup (built only when an entry may have moved).

@@ -306,3 +306,37 @@ fn every_commit_of_a_range_is_matched_against_the_whole_baseline() {
     assert_eq!(code, 1);
     assert_eq!(findings(&json), [f("GG201", "apps/web-deploy.yaml", 12)]);
 }
+
+/// The entry of a deleted file is not a licence for any new file with a finding that hashes
+/// alike (a raw Secret with the same key names, an off-layout file with the same first
+/// line): only a file that keeps the old one's name (or its folder, but for secrets) is
+/// taken for it, moved.
+#[test]
+fn a_deleted_files_entry_does_not_accept_an_unrelated_new_file() {
+    let repo = adopted();
+    repo.stage(BASELINE, baseline_text(&repo));
+    repo.commit("baseline");
+    repo.git(&["rm", "-q", "apps/db.yaml"]);
+    repo.commit("db goes");
+    let new_secret = secret("brand-new-prod-password").replace("name: db", "name: payments");
+    repo.stage("team2/payments.yaml", &new_secret);
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(findings(&json), [f("GG101", "team2/payments.yaml", 1)]);
+    // Deleted and added in one commit: the same.
+    repo.git(&["rm", "-q", "--cached", "team2/payments.yaml"]);
+    repo.git(&["rm", "-q", "apps/web.yaml"]);
+    repo.stage("team2/api.yaml", deployment(&["nginx:latest"]));
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(findings(&json), [f("GG201", "team2/api.yaml", 10)]);
+    // A move that keeps the name is still a move; a new Secret beside a deleted one is not
+    // (that is how a value is rotated).
+    repo.git(&["rm", "-q", "--cached", "team2/api.yaml"]);
+    repo.stage("team2/web.yaml", deployment(&["nginx:latest"]));
+    repo.stage("apps/payments.yaml", &new_secret);
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(findings(&json), [f("GG101", "apps/payments.yaml", 1)]);
+    assert_eq!(json["summary"]["baselined"], 1, "{json}");
+}
