@@ -7,7 +7,8 @@
 //! the masked text of the finding's lines, never a line number or a value. A finding is
 //! accepted by an unused entry with the same code, path and fingerprint; then, for a file
 //! that was moved, by an unused entry with the same code and fingerprint whose path is no
-//! longer in the repository. Entries are counted: a baseline with one `image: nginx:latest`
+//! longer in the repository and that has the file's name (or folder, but for secrets).
+//! Entries are counted: a baseline with one `image: nginx:latest`
 //! line accepts one such finding, not a second one added next to it.
 //!
 //! The file is sorted and has one entry per line, so that its diffs are reviewable.
@@ -142,16 +143,8 @@ impl Baseline {
         report_unused: bool,
         settings: &Settings,
     ) -> Vec<Finding> {
-        let mut used = vec![false; self.entries.len()];
-        let mut by_place: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
-        for (i, e) in self.entries.iter().enumerate().rev() {
-            by_place
-                .entry((&e.code, &e.path, &e.fingerprint))
-                .or_default()
-                .push(i);
-        }
         // Fingerprints only for files with findings: nothing to do on a clean commit.
-        let mut prints: Vec<Vec<String>> = outcome
+        let prints: Vec<Vec<String>> = outcome
             .files
             .iter()
             .map(|file| {
@@ -162,8 +155,67 @@ impl Baseline {
             })
             .collect();
         let mut accepted: Vec<Vec<bool>> = prints.iter().map(|p| vec![false; p.len()]).collect();
+        // Each commit of a `--range` is matched against the whole baseline: an old finding in a
+        // file that several commits touch is the same finding in each of them.
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut group_of: HashMap<Option<&str>, usize> = HashMap::new();
         for (fi, file) in outcome.files.iter().enumerate() {
-            for (i, f) in file.findings.iter().enumerate() {
+            if file.findings.is_empty() {
+                continue;
+            }
+            let g = *group_of.entry(file.commit.as_deref()).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(fi);
+        }
+        let mut used = vec![false; self.entries.len()];
+        for files in &groups {
+            let group = self.match_files(outcome, files, &prints, &mut accepted, known_path);
+            for (u, g) in used.iter_mut().zip(group) {
+                *u |= g;
+            }
+        }
+        let mut taken = Vec::new();
+        for (file, accepted) in outcome.files.iter_mut().zip(&accepted) {
+            let mut flags = accepted.iter();
+            let (gone, kept): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut file.findings)
+                .into_iter()
+                .partition(|_| flags.next().copied().unwrap_or(false));
+            file.findings = kept;
+            taken.extend(gone);
+        }
+        outcome.baselined += taken.len();
+        outcome
+            .files
+            .retain(|f| !f.findings.is_empty() || !f.notes.is_empty());
+        if report_unused && let Some(level) = settings.level(unused_baseline_entry::CODE) {
+            self.report_unused(outcome, &used, level, settings);
+        }
+        taken
+    }
+
+    /// Accepts findings of `files` (indices into `outcome.files`) with the entries, counted
+    /// (first by code, path and fingerprint, then moved files by code and fingerprint),
+    /// marking them in `accepted`; returns which entries were used.
+    fn match_files(
+        &self,
+        outcome: &Outcome,
+        files: &[usize],
+        prints: &[Vec<String>],
+        accepted: &mut [Vec<bool>],
+        known_path: &dyn Fn(&str) -> bool,
+    ) -> Vec<bool> {
+        let mut used = vec![false; self.entries.len()];
+        let mut by_place: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (i, e) in self.entries.iter().enumerate().rev() {
+            by_place
+                .entry((&e.code, &e.path, &e.fingerprint))
+                .or_default()
+                .push(i);
+        }
+        for &fi in files {
+            for (i, f) in outcome.files[fi].findings.iter().enumerate() {
                 let key = (f.code, f.path.as_str(), prints[fi][i].as_str());
                 if let Some(e) = by_place.get_mut(&key).and_then(Vec::pop) {
                     used[e] = true;
@@ -179,43 +231,39 @@ impl Baseline {
             }
         }
         if !moved.is_empty() {
-            for (fi, file) in outcome.files.iter().enumerate() {
-                for (i, f) in file.findings.iter().enumerate() {
+            for &fi in files {
+                for (i, f) in outcome.files[fi].findings.iter().enumerate() {
                     if accepted[fi][i] {
                         continue;
                     }
-                    if let Some(e) = moved
-                        .get_mut(&(f.code, prints[fi][i].as_str()))
-                        .and_then(Vec::pop)
+                    let Some(candidates) = moved.get_mut(&(f.code, prints[fi][i].as_str())) else {
+                        continue;
+                    };
+                    // Last first, as entries were pushed in reverse.
+                    if let Some(at) = candidates
+                        .iter()
+                        .rposition(|&e| moved_here(f.code, &self.entries[e].path, &f.path))
                     {
+                        let e = candidates.remove(at);
                         used[e] = true;
                         accepted[fi][i] = true;
                     }
                 }
             }
         }
-        prints.clear();
-        let mut taken = Vec::new();
-        for (file, accepted) in outcome.files.iter_mut().zip(&accepted) {
-            let mut flags = accepted.iter();
-            let (gone, kept): (Vec<Finding>, Vec<Finding>) = std::mem::take(&mut file.findings)
-                .into_iter()
-                .partition(|_| flags.next().copied().unwrap_or(false));
-            file.findings = kept;
-            taken.extend(gone);
-        }
-        outcome.baselined += taken.len();
-        outcome
-            .files
-            .retain(|f| !f.findings.is_empty() || !f.notes.is_empty());
-        if report_unused && let Some(level) = settings.level(unused_baseline_entry::CODE) {
-            self.report_unused(outcome, &used, level);
-        }
-        taken
+        used
     }
 
-    /// Adds a GG006 finding on the baseline file for each unused entry.
-    fn report_unused(&self, outcome: &mut Outcome, used: &[bool], level: Severity) {
+    /// Adds a GG006 finding on the baseline file for each unused entry whose rule ran on its
+    /// file: an entry of a rule turned off, ignored in that file or of an excluded file is not
+    /// known to be gone.
+    fn report_unused(
+        &self,
+        outcome: &mut Outcome,
+        used: &[bool],
+        level: Severity,
+        settings: &Settings,
+    ) {
         let lines = LineIndex::new(&self.text);
         let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut findings = Vec::new();
@@ -225,7 +273,11 @@ impl Baseline {
             let span = nth_occurrence(&self.text, &format!("\"{}\"", e.fingerprint), *nth)
                 .map_or(0..0, |at| line_span(&self.text, at));
             *nth += 1;
-            if *used {
+            if *used
+                || settings.level(&e.code).is_none()
+                || settings.ignored_in(&e.path, &e.code)
+                || settings.is_excluded(&e.path)
+            {
                 continue;
             }
             let mut f = unused_baseline_entry::finding(BASELINE_FILE_NAME, span, &e.code, &e.path);
@@ -250,6 +302,18 @@ impl Baseline {
             .partition_point(|f| f.path.as_str() < BASELINE_FILE_NAME);
         outcome.files.insert(at, result);
     }
+}
+
+/// Whether a file at `now` may be the one an entry of rule `code` recorded at `was` (a path no
+/// longer in the repository), moved: it keeps its name (`git mv apps/web.yaml apps/frontend/`)
+/// or, except for secrets, its folder (a rename). Fingerprints of common findings are alike
+/// across files (a Secret with a `password` key, an off-layout file's first line), so without
+/// this the entry of any deleted file would accept a new finding anywhere; a Secret file
+/// deleted and another added beside it is how a value is rotated, never a move.
+fn moved_here(code: &str, was: &str, now: &str) -> bool {
+    let (was_dir, was_name) = was.rsplit_once('/').unwrap_or(("", was));
+    let (now_dir, now_name) = now.rsplit_once('/').unwrap_or(("", now));
+    was_name == now_name || (was_dir == now_dir && !code.starts_with("GG1"))
 }
 
 /// The paths of a repository view as a lookup (built only when an entry may have moved).

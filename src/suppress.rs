@@ -3,7 +3,9 @@
 //!
 //! Comment forms (codes or rule names, comma- or space-separated; a reason may follow):
 //! - `# gitops-guard: ignore[GG101]` at the end of a line: findings that start on that line;
-//!   on a line of its own: findings that start on the next non-blank, non-comment line.
+//!   on a line of its own: findings that start on the next non-blank, non-comment line, and
+//!   a finding about the whole file reported at the comment's own line (1:1, where a file
+//!   starts with the comment).
 //! - `# gitops-guard: ignore-document[GG101]`: the whole YAML document holding the comment.
 //! - `# gitops-guard: ignore-file[GG101]`: the whole file.
 //!
@@ -22,6 +24,13 @@ pub const ANNOTATION_PREFIX: &str = "ignore-check.gitops-guard.io/";
 pub enum Scope {
     /// Findings starting on this 1-based line.
     Line(usize),
+    /// A comment on a line of its own (`at`): findings on the next content line (`next`), and
+    /// those reported at the comment line itself, which holds no content: only findings about
+    /// the whole file, pinned to 1:1, land there.
+    OwnLine {
+        at: usize,
+        next: usize,
+    },
     /// Findings starting inside this byte range (a document or an object).
     Bytes(Range<usize>),
     File,
@@ -67,7 +76,10 @@ pub fn comments(text: &str, docs: &[Document]) -> (Vec<Suppression>, Vec<BadSupp
                 let (kind, after) = split_word(rest);
                 let scope = match kind {
                     "ignore" => Some(if own_line {
-                        Scope::Line(next_content_line(&all_lines, i).unwrap_or(line_no))
+                        Scope::OwnLine {
+                            at: line_no,
+                            next: next_content_line(&all_lines, i).unwrap_or(line_no),
+                        }
                     } else {
                         Scope::Line(line_no)
                     }),
@@ -81,6 +93,14 @@ pub fn comments(text: &str, docs: &[Document]) -> (Vec<Suppression>, Vec<BadSupp
                     _ => None,
                 };
                 match scope {
+                    Some(_) if let Some(len) = codes_outside_brackets(after) => {
+                        // Named up to the misplaced rules, without the reason.
+                        let named = rest.len() - after.len() + len;
+                        bad.push(BadSuppression {
+                            span,
+                            name: rest[..named].to_string(),
+                        })
+                    }
                     Some(scope) => {
                         let codes =
                             parse_codes(after, offset + (line.len() - after.len()), &mut bad);
@@ -135,6 +155,33 @@ fn next_content_line(lines: &[&str], i: usize) -> Option<usize> {
             !t.is_empty() && !t.starts_with('#')
         })
         .map(|(j, _)| j + 1)
+}
+
+/// Whether rules follow a directive outside its brackets (`ignore GG101`, `ignore [GG101]`,
+/// `ignore: GG101`, `ignore(GG101)`): a malformed suppression, which must not become one of
+/// every rule (`ignore` without brackets, a reason after it). Returns the length of `after`
+/// up to the end of the misplaced rules.
+fn codes_outside_brackets(after: &str) -> Option<usize> {
+    if after.starts_with('[') {
+        return None;
+    }
+    let t = after
+        .trim_start()
+        .trim_start_matches([':', '(', '='])
+        .trim_start();
+    let at = after.len() - t.len();
+    if t.starts_with('[') {
+        return Some(at + t.find(']').map_or(t.len(), |i| i + 1));
+    }
+    let word = t
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .next()
+        .unwrap_or("");
+    let is_prefix = word.len() >= 3
+        && word[..2].eq_ignore_ascii_case("GG")
+        && word[2..].bytes().all(|b| b.is_ascii_digit());
+    let closing = usize::from(t[word.len()..].starts_with(')'));
+    (is_prefix || catalog::lookup(word).is_some()).then_some(at + word.len() + closing)
 }
 
 /// Parses `[GG101, raw-secret]`; no brackets means every rule.
@@ -206,6 +253,7 @@ impl Suppression {
         code_ok
             && match &self.scope {
                 Scope::Line(l) => *l == line,
+                Scope::OwnLine { at, next } => *at == line || *next == line,
                 Scope::Bytes(r) => r.contains(&start) || (r.is_empty() && r.start == start),
                 Scope::File => true,
             }
@@ -228,7 +276,7 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].scope, Scope::Line(1));
         assert_eq!(s[0].codes, Some(vec!["GG101"]));
-        assert_eq!(s[1].scope, Scope::Line(5));
+        assert_eq!(s[1].scope, Scope::OwnLine { at: 2, next: 5 });
     }
 
     #[test]

@@ -238,3 +238,105 @@ proptest! {
         }
     }
 }
+
+/// An entry whose rule did not run on its file (turned off by `--ignore` or the
+/// configuration, ignored there by `per-file-ignores`, or its file excluded) is not known to
+/// be gone: no GG006 for it. An entry of a rule that ran and found nothing still is one.
+#[test]
+fn entries_of_rules_that_did_not_run_are_not_reported_unused() {
+    let repo = adopted();
+    repo.stage(BASELINE, baseline_text(&repo));
+    repo.commit("baseline");
+    for args in [
+        &["--all", "--ignore", "GG2"][..],
+        &["--all", "--ignore", "latest-tag"],
+    ] {
+        let (code, json) = repo.check_json(args);
+        assert_eq!((code, findings(&json)), (0, vec![]), "{args:?} {json}");
+    }
+    for config in [
+        "rules:\n  GG201: off\n",
+        "per-file-ignores:\n  \"apps/web.yaml\": [GG2]\n",
+        "exclude: [\"apps/web.yaml\"]\n",
+    ] {
+        repo.stage(".gitops-guard.yaml", config);
+        let (code, json) = repo.check_json(&["--all"]);
+        assert_eq!((code, findings(&json)), (0, vec![]), "{config} {json}");
+    }
+    // The rule runs on the file and the finding is gone: reported.
+    repo.stage(
+        ".gitops-guard.yaml",
+        "per-file-ignores:\n  \"other/**\": [GG2]\n",
+    );
+    repo.stage("apps/web.yaml", deployment(&["nginx:1.27.3"]));
+    let (code, json) = repo.check_json(&["--all"]);
+    assert_eq!((code, findings(&json)), (0, vec![f("GG006", BASELINE, 6)]));
+}
+
+/// In CI, `--range` checks every commit of a pull request: an old finding in a file that
+/// several commits touch (edits elsewhere, a `git mv`) is accepted in each commit, and a new
+/// one in any commit still blocks.
+#[test]
+fn every_commit_of_a_range_is_matched_against_the_whole_baseline() {
+    let repo = adopted();
+    repo.stage(BASELINE, baseline_text(&repo));
+    repo.commit("baseline");
+    let base = String::from_utf8_lossy(&repo.git(&["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_string();
+    let edited =
+        deployment(&["nginx:latest"]).replace("name: web\n", "name: web\n  labels: {a: b}\n");
+    repo.stage("apps/web.yaml", &edited);
+    repo.commit("label");
+    repo.git(&["mv", "apps/web.yaml", "apps/web-deploy.yaml"]);
+    repo.commit("move");
+    repo.stage("apps/web-deploy.yaml", edited.replace("{a: b}", "{a: c}"));
+    repo.commit("relabel");
+    let range = format!("{base}..HEAD");
+    let (code, json) = repo.check_json(&["--range", &range]);
+    assert_eq!((code, findings(&json)), (0, vec![]), "{json}");
+    assert_eq!(json["summary"]["baselined"], 3, "{json}");
+    // A second `latest` image in the last commit is new.
+    repo.stage(
+        "apps/web-deploy.yaml",
+        deployment(&["nginx:latest", "redis:latest"]),
+    );
+    repo.commit("sidecar");
+    let (code, json) = repo.check_json(&["--range", &range]);
+    assert_eq!(code, 1);
+    assert_eq!(findings(&json), [f("GG201", "apps/web-deploy.yaml", 12)]);
+}
+
+/// The entry of a deleted file is not a licence for any new file with a finding that hashes
+/// alike (a raw Secret with the same key names, an off-layout file with the same first
+/// line): only a file that keeps the old one's name (or its folder, but for secrets) is
+/// taken for it, moved.
+#[test]
+fn a_deleted_files_entry_does_not_accept_an_unrelated_new_file() {
+    let repo = adopted();
+    repo.stage(BASELINE, baseline_text(&repo));
+    repo.commit("baseline");
+    repo.git(&["rm", "-q", "apps/db.yaml"]);
+    repo.commit("db goes");
+    let new_secret = secret("brand-new-prod-password").replace("name: db", "name: payments");
+    repo.stage("team2/payments.yaml", &new_secret);
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(findings(&json), [f("GG101", "team2/payments.yaml", 1)]);
+    // Deleted and added in one commit: the same.
+    repo.git(&["rm", "-q", "--cached", "team2/payments.yaml"]);
+    repo.git(&["rm", "-q", "apps/web.yaml"]);
+    repo.stage("team2/api.yaml", deployment(&["nginx:latest"]));
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(findings(&json), [f("GG201", "team2/api.yaml", 10)]);
+    // A move that keeps the name is still a move; a new Secret beside a deleted one is not
+    // (that is how a value is rotated).
+    repo.git(&["rm", "-q", "--cached", "team2/api.yaml"]);
+    repo.stage("team2/web.yaml", deployment(&["nginx:latest"]));
+    repo.stage("apps/payments.yaml", &new_secret);
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(findings(&json), [f("GG101", "apps/payments.yaml", 1)]);
+    assert_eq!(json["summary"]["baselined"], 1, "{json}");
+}

@@ -634,3 +634,32 @@ fn install_warns_before_writing_into_a_tracked_hooks_folder() {
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("warning"), "{out}");
 }
+
+/// A husky hook saved without a final newline (many editors do) is put back byte for byte:
+/// the newline `install` had to add before its block goes with the block.
+#[test]
+fn husky_hook_without_a_final_newline_is_restored_byte_for_byte() {
+    let repo = TestRepo::new();
+    let user_hook = "npm test\nnpx lint-staged";
+    repo.stage(".husky/pre-commit", user_hook);
+    repo.commit("base");
+    husky_v9(&repo);
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    let edited = std::fs::read_to_string(repo.join(".husky/pre-commit")).expect("hook");
+    assert!(
+        edited.starts_with("npm test\nnpx lint-staged\n# >>> gitops-guard"),
+        "{edited}"
+    );
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("already installed"), "{out}");
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join(".husky/pre-commit")).expect("hook"),
+        user_hook
+    );
+    let status = repo.git(&["status", "--porcelain", "--", ".husky/pre-commit"]);
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
+}

@@ -148,3 +148,37 @@ fn a_prefix_leaves_opt_in_rules_off_and_their_code_turns_them_on() {
         );
     }
 }
+
+/// Globs written the way `.gitignore` users write them: anchored at the root (`/charts/**`),
+/// from the current folder (`./apps/**`), or a folder (`charts/`, `apps/web`): each means the
+/// files under that folder of the repository, in `per-file-ignores` and in `exclude` alike.
+#[test]
+fn root_anchored_dotted_and_folder_globs_match_what_they_name() {
+    let repo = repo();
+    for (pfi, exclude) in [
+        ("/charts/**", "/apps/**"),
+        ("./charts/**", "./apps/**"),
+        ("charts/", "apps/"),
+        ("charts/web", "apps"),
+    ] {
+        std::fs::write(
+            repo.join(".gitops-guard.yaml"),
+            format!("per-file-ignores:\n  \"{pfi}\": [GG201]\nexclude: [\"{exclude}\"]\n"),
+        )
+        .expect("write");
+        let (_, json) = repo.check_json(&["--all"]);
+        assert_eq!(
+            findings(&json),
+            [f("GG202", "charts/web/templates/web.yaml", 12)],
+            "{pfi} / {exclude}"
+        );
+    }
+    // Only the folder named: `/web.yaml` is the file at the root, not one deeper.
+    std::fs::write(
+        repo.join(".gitops-guard.yaml"),
+        "per-file-ignores:\n  \"/web.yaml\": [GG2]\n  \"/charts/we\": [GG2]\n",
+    )
+    .expect("write");
+    let (_, json) = repo.check_json(&["--all"]);
+    assert_eq!(codes(&json), ["GG101", "GG201", "GG202"]);
+}

@@ -9,6 +9,7 @@ mod fix;
 pub mod fix_defaults;
 mod images;
 pub mod layout;
+mod path_glob;
 pub mod select;
 mod sources;
 
@@ -118,7 +119,7 @@ pub struct ConfigError {
 pub struct Settings {
     /// Effective severity per rule code; `None` means the rule is off.
     levels: BTreeMap<&'static str, Option<Severity>>,
-    pub exclude: globset::GlobSet,
+    pub exclude: Vec<globset::GlobSet>,
     pub per_file_ignores: PerFileIgnores,
     pub max_file_size: u64,
     pub images: ImagesConfig,
@@ -210,17 +211,14 @@ impl Settings {
             };
             levels.insert(rule.code, value);
         }
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in &file.exclude {
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| plain(format!("invalid exclude pattern `{pattern}`: {e}")))?;
-            builder.add(glob);
-        }
-        let exclude = builder
-            .build()
-            .map_err(|e| plain(format!("invalid exclude patterns: {e}")))?;
+        let exclude = file
+            .exclude
+            .iter()
+            .map(|pattern| {
+                path_glob::path_set(pattern)
+                    .map_err(|e| plain(format!("invalid exclude pattern `{pattern}`: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let per_file_ignores = PerFileIgnores::new(&file.per_file_ignores).map_err(plain)?;
         file.images.validate().map_err(plain)?;
         file.layout.validate().map_err(plain)?;
@@ -257,7 +255,7 @@ impl Settings {
 
     /// Whether `path` is excluded by configuration.
     pub fn is_excluded(&self, path: &str) -> bool {
-        self.exclude.is_match(path)
+        self.exclude.iter().any(|set| set.is_match(path))
     }
 }
 

@@ -1,9 +1,10 @@
 //! Choosing rules: `--select` / `--ignore` and `per-file-ignores` name rules by code, by
 //! name, or by a code prefix (`GG2` is every GG2xx rule, `GG` every rule), as ruff does.
 
+use super::path_glob;
 use crate::catalog::{self, RuleInfo};
 use crate::suggest;
-use globset::{GlobBuilder, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher, GlobSet};
 use std::collections::BTreeMap;
 
 /// The rules `selector` names: a code, a name, or a code prefix (case-insensitive). An
@@ -50,10 +51,11 @@ pub struct PerFileIgnores {
 }
 
 /// A glob over the whole path, or (without a `/`) over the file name at any depth, as in
-/// `.gitignore`: `*.gotmpl` is every `.gotmpl` file, `charts/**` everything below `charts/`.
+/// `.gitignore`: `*.gotmpl` is every `.gotmpl` file, `charts/**` everything below `charts/`
+/// (as are `/charts/**`, `./charts/**` and the folder itself, `charts/`: see `path_glob`).
 #[derive(Debug)]
 enum Matcher {
-    Path(GlobMatcher),
+    Path(GlobSet),
     Name(GlobMatcher),
 }
 
@@ -62,18 +64,20 @@ impl PerFileIgnores {
     pub fn new(map: &BTreeMap<String, Vec<String>>) -> Result<PerFileIgnores, String> {
         let mut entries = Vec::new();
         for (pattern, selectors) in map {
-            let glob = GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|e| format!("invalid pattern `{pattern}` in `per-file-ignores`: {e}"))?
-                .compile_matcher();
+            let invalid = |e| format!("invalid pattern `{pattern}` in `per-file-ignores`: {e}");
+            let matcher = if pattern.contains('/') {
+                Matcher::Path(path_glob::path_set(pattern).map_err(invalid)?)
+            } else {
+                Matcher::Name(
+                    GlobBuilder::new(pattern)
+                        .literal_separator(true)
+                        .build()
+                        .map_err(invalid)?
+                        .compile_matcher(),
+                )
+            };
             let codes =
                 codes(selectors).map_err(|e| format!("in `per-file-ignores` `{pattern}`: {e}"))?;
-            let matcher = if pattern.contains('/') {
-                Matcher::Path(glob)
-            } else {
-                Matcher::Name(glob)
-            };
             entries.push((matcher, codes));
         }
         Ok(PerFileIgnores { entries })
@@ -107,6 +111,8 @@ mod tests {
 
     #[test]
     fn prefixes_codes_and_names() {
+        // The family, opt-in GG205 included: whether a prefix turns it on is decided where
+        // levels are set (tests/selection.rs), not here.
         assert_eq!(
             codes_of("GG20"),
             ["GG201", "GG202", "GG203", "GG204", "GG205"]

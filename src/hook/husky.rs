@@ -11,31 +11,56 @@ use std::path::Path;
 const BEGIN: &str = "# >>> gitops-guard: added by `gitops-guard install`; `gitops-guard uninstall` removes this block";
 /// The first line when `install` created the file (so `uninstall` may remove it again).
 const BEGIN_CREATED: &str = "# >>> gitops-guard: added by `gitops-guard install` (it created this file); `gitops-guard uninstall` removes it";
+/// The first line when the file had no final newline: `install` added one before the block,
+/// and `uninstall` removes it with the block, so the file comes back byte for byte.
+const BEGIN_AFTER_NEWLINE: &str = "# >>> gitops-guard: added by `gitops-guard install` (with the newline before it); `gitops-guard uninstall` removes this block";
+
+/// How the block came into the file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Origin {
+    /// Appended after the user's lines.
+    Appended,
+    /// Appended after a newline `install` added to the user's last line.
+    AfterNewline,
+    /// `install` created the file.
+    Created,
+}
+
+impl Origin {
+    fn begin(self) -> &'static str {
+        match self {
+            Origin::Appended => BEGIN,
+            Origin::AfterNewline => BEGIN_AFTER_NEWLINE,
+            Origin::Created => BEGIN_CREATED,
+        }
+    }
+}
 const END: &str = "# <<< gitops-guard";
 /// The first line of a file `install` creates: husky v5–v8 run `.husky/<hook>` directly.
 const SHEBANG: &str = "#!/bin/sh\n";
 
-fn block(hook: Hook, created: bool) -> String {
+fn block(hook: Hook, origin: Origin) -> String {
     format!(
         "{}\ncommand -v \"${{GITOPS_GUARD:-gitops-guard}}\" >/dev/null 2>&1 || {{ echo \"gitops-guard: not found on PATH; install it, or remove this block from $0\" >&2; exit 1; }}\n\"${{GITOPS_GUARD:-gitops-guard}}\" {} || exit $?\n{END}\n",
-        if created { BEGIN_CREATED } else { BEGIN },
+        origin.begin(),
         hook.command()
     )
 }
 
 /// The byte range of the block in `text` (from its first line through the end line's
-/// newline), and whether `install` created the file.
-fn find_block(text: &str) -> Option<(std::ops::Range<usize>, bool)> {
+/// newline), and how it came there.
+fn find_block(text: &str) -> Option<(std::ops::Range<usize>, Origin)> {
     let mut offset = 0;
     let mut start = None;
     for line in text.split_inclusive('\n') {
         let bare = line.trim_end_matches(['\n', '\r']);
-        match start {
-            None if bare == BEGIN || bare == BEGIN_CREATED => {
-                start = Some((offset, bare == BEGIN_CREATED));
-            }
-            Some((s, created)) if bare == END => {
-                return Some((s..offset + line.len(), created));
+        let origin = [Origin::Appended, Origin::AfterNewline, Origin::Created]
+            .into_iter()
+            .find(|o| o.begin() == bare);
+        match (start, origin) {
+            (None, Some(origin)) => start = Some((offset, origin)),
+            (Some((s, origin)), _) if bare == END => {
+                return Some((s..offset + line.len(), origin));
             }
             _ => {}
         }
@@ -72,13 +97,13 @@ pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         std::fs::create_dir_all(husky).map_err(io(husky))?;
         write(
             &path,
-            &format!("{SHEBANG}{}", block(hook, true)),
+            &format!("{SHEBANG}{}", block(hook, Origin::Created)),
             Some(0o755),
         )?;
         return Ok(report(Action::Installed));
     };
-    if let Some((range, created)) = find_block(&text) {
-        let wanted = block(hook, created);
+    if let Some((range, origin)) = find_block(&text) {
+        let wanted = block(hook, origin);
         if text[range.clone()] == wanted {
             return Ok(report(Action::AlreadyInstalled));
         }
@@ -86,12 +111,12 @@ pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         write(&path, &updated, None)?;
         return Ok(report(Action::Updated));
     }
-    let sep = if text.is_empty() || text.ends_with('\n') {
-        ""
+    let (sep, origin) = if text.is_empty() || text.ends_with('\n') {
+        ("", Origin::Appended)
     } else {
-        "\n"
+        ("\n", Origin::AfterNewline)
     };
-    write(&path, &format!("{text}{sep}{}", block(hook, false)), None)?;
+    write(&path, &format!("{text}{sep}{}", block(hook, origin)), None)?;
     Ok(report(Action::Installed))
 }
 
@@ -112,11 +137,16 @@ pub fn uninstall(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         }
         Err(e) => return Err(io(&path)(e)),
     };
-    let Some((range, created)) = find_block(&text) else {
+    let Some((range, origin)) = find_block(&text) else {
         return Ok(report(Action::NotInstalled));
     };
-    let rest = format!("{}{}", &text[..range.start], &text[range.end..]);
-    if created && rest == SHEBANG {
+    let mut before = &text[..range.start];
+    // Only at the end of the file: a line added after the block needs the newline.
+    if origin == Origin::AfterNewline && range.end == text.len() {
+        before = before.strip_suffix('\n').unwrap_or(before);
+    }
+    let rest = format!("{before}{}", &text[range.end..]);
+    if origin == Origin::Created && rest == SHEBANG {
         std::fs::remove_file(&path).map_err(io(&path))?;
     } else {
         write(&path, &rest, None)?;
