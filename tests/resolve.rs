@@ -623,3 +623,108 @@ fn the_bearer_token_flow_is_followed_anonymously() {
         )
     );
 }
+
+/// Credentials written into URLs (a git token, a chart repository's password) show in no
+/// output: not the findings in any format, not `--diff`, not what `--fix --resolve` says it
+/// pinned or failed to look up, and the file keeps them byte for byte.
+#[test]
+fn credentials_in_urls_never_show() {
+    let token = "ghp_UrlToken0123456789abcdef";
+    let chart_pw = "ChartPw-3Kx9";
+    let oci_pw = "OciPw-7Hd2";
+    let upstream = TestRepo::new();
+    upstream.stage("a", "a");
+    upstream.commit("one");
+    let head = common::git_ok(upstream.path(), &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    let charts = http_server(&[("other.yaml", "x".to_string())]);
+    let dead = free_port();
+    let git_url = format!("https://x-access-token:{token}@git.example.invalid/o/r.git");
+
+    let repo = TestRepo::new();
+    // The user's git rewrites the URL to the local remote, as a credential helper or a
+    // mirror setting would: the lookup succeeds and its line still quotes the URL.
+    repo.git(&[
+        "config",
+        &format!("url.file://{}.insteadOf", upstream.path().display()),
+        &git_url,
+    ]);
+    let app = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: a, namespace: argocd}}\nspec:\n  source:\n    repoURL: {git_url}\n    targetRevision: HEAD\n    path: app\n"
+    );
+    let chart_app = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: c, namespace: argocd}}\nspec:\n  sources:\n    - repoURL: http://chartuser:{chart_pw}@127.0.0.1:{}/charts\n      chart: web\n      targetRevision: \">=1.0 <2\"\n    - repoURL: oci://ociuser:{oci_pw}@127.0.0.1:{dead}/charts\n      chart: web2\n      targetRevision: \">=1.0 <2\"\n",
+        charts.port
+    );
+    repo.stage("app.yaml", &app);
+    repo.stage("charts.yaml", &chart_app);
+    let secrets = [token, chart_pw, oci_pw];
+    let clean = |what: &str, out: &Output| {
+        let (stdout, stderr) = text(out);
+        for s in secrets {
+            assert!(
+                !stdout.contains(s) && !stderr.contains(s),
+                "{what} shows `{s}`:\n{stdout}{stderr}"
+            );
+        }
+        (stdout, stderr)
+    };
+
+    for format in ["human", "concise", "json", "sarif"] {
+        let out = repo
+            .cmd()
+            .args(["check", "--format", format])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+        let (stdout, _) = clean(format, &out);
+        assert!(
+            stdout.contains("https://********@git.example.invalid/o/r.git"),
+            "{format}: {stdout}"
+        );
+    }
+    let out = repo
+        .cmd()
+        .args(["check", "--diff", "--resolve"])
+        .output()
+        .expect("runs");
+    let (stdout, _) = clean("--diff --resolve", &out);
+    assert!(
+        stdout.contains(&format!("+    targetRevision: {head}")),
+        "{stdout}"
+    );
+
+    let out = repo
+        .cmd()
+        .args(["check", "--fix", "--resolve"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = clean("--fix --resolve", &out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "app.yaml:7: pinned `https://********@git.example.invalid/o/r.git HEAD` -> `{head}`"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "charts.yaml:8: cannot resolve chart `web >=1.0 <2`: http://********@127.0.0.1:{}/charts/index.yaml answered HTTP 404",
+            charts.port
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("charts.yaml:11: cannot resolve chart `web2 >=1.0 <2`: connection refused"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("app.yaml")).expect("read"),
+        app.replace("targetRevision: HEAD", &format!("targetRevision: {head}"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("charts.yaml")).expect("read"),
+        chart_app
+    );
+}
