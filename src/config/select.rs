@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn prefixes_codes_and_names() {
-        assert_eq!(codes_of("GG20"), ["GG201", "GG202", "GG203", "GG204"]);
+        assert_eq!(
+            codes_of("GG20"),
+            ["GG201", "GG202", "GG203", "GG204", "GG205"]
+        );
         assert_eq!(codes_of("gg3").len(), 4);
         assert_eq!(codes_of("GG").len(), catalog::ALL.len());
         assert_eq!(codes_of("latest-tag"), ["GG201"]);
