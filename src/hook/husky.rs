@@ -25,16 +25,20 @@ fn block(hook: Hook, created: bool) -> String {
 
 /// The byte range of the block in `text` (from its first line through the end line's
 /// newline), and whether `install` created the file.
-fn find_block(text: &str) -> Option<(std::ops::Range<usize>, bool)> {
+/// Bytes, not text: the user's lines need not be UTF-8, and are kept as they are.
+fn find_block(text: &[u8]) -> Option<(std::ops::Range<usize>, bool)> {
     let mut offset = 0;
     let mut start = None;
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\n', '\r']);
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let mut bare = line;
+        while let [rest @ .., b'\n' | b'\r'] = bare {
+            bare = rest;
+        }
         match start {
-            None if bare == BEGIN || bare == BEGIN_CREATED => {
-                start = Some((offset, bare == BEGIN_CREATED));
+            None if bare == BEGIN.as_bytes() || bare == BEGIN_CREATED.as_bytes() => {
+                start = Some((offset, bare == BEGIN_CREATED.as_bytes()));
             }
-            Some((s, created)) if bare == END => {
+            Some((s, created)) if bare == END.as_bytes() => {
                 return Some((s..offset + line.len(), created));
             }
             _ => {}
@@ -77,7 +81,7 @@ pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         )?;
         return Ok(report(Action::Installed));
     };
-    if let Some((range, created)) = find_block(&text) {
+    if let Some((range, created)) = find_block(text.as_bytes()) {
         let wanted = block(hook, created);
         if text[range.clone()] == wanted {
             return Ok(report(Action::AlreadyInstalled));
@@ -106,7 +110,7 @@ pub fn uninstall(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         hooks_path_config: None,
     };
     let text = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(report(Action::NotInstalled));
         }
@@ -115,8 +119,8 @@ pub fn uninstall(husky: &Path, hook: Hook) -> Result<Report, HookError> {
     let Some((range, created)) = find_block(&text) else {
         return Ok(report(Action::NotInstalled));
     };
-    let rest = format!("{}{}", &text[..range.start], &text[range.end..]);
-    if created && rest == SHEBANG {
+    let rest = [&text[..range.start], &text[range.end..]].concat();
+    if created && rest == SHEBANG.as_bytes() {
         std::fs::remove_file(&path).map_err(io(&path))?;
     } else {
         write(&path, &rest, None)?;
@@ -125,7 +129,7 @@ pub fn uninstall(husky: &Path, hook: Hook) -> Result<Report, HookError> {
 }
 
 /// Replaces `path` atomically, keeping its permissions (`mode` for a new file).
-fn write(path: &Path, text: &str, mode: Option<u32>) -> Result<(), HookError> {
+fn write(path: &Path, text: impl AsRef<[u8]>, mode: Option<u32>) -> Result<(), HookError> {
     use std::io::Write;
     let keep = std::fs::metadata(path).ok().map(|m| m.permissions());
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
@@ -133,7 +137,7 @@ fn write(path: &Path, text: &str, mode: Option<u32>) -> Result<(), HookError> {
     let tmp = path.with_file_name(tmp_name);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
+        file.write_all(text.as_ref())?;
         match (keep, mode) {
             (Some(perms), _) => file.set_permissions(perms)?,
             #[cfg(unix)]
