@@ -76,7 +76,7 @@ pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         std::fs::create_dir_all(husky).map_err(io(husky))?;
         write(
             &path,
-            &format!("{SHEBANG}{}", block(hook, true)),
+            format!("{SHEBANG}{}", block(hook, true)),
             Some(0o755),
         )?;
         return Ok(report(Action::Installed));
@@ -95,7 +95,7 @@ pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
     } else {
         "\n"
     };
-    write(&path, &format!("{text}{sep}{}", block(hook, false)), None)?;
+    write(&path, format!("{text}{sep}{}", block(hook, false)), None)?;
     Ok(report(Action::Installed))
 }
 
