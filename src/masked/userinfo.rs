@@ -18,13 +18,24 @@ pub fn spans(text: &str) -> Vec<Range<usize>> {
             .map_or(&text[start..], |end| &text[start..start + end]);
         if let Some(at) = authority.rfind('@') {
             let user = &authority[..at];
-            if user.contains(':') || user.len() >= 16 {
+            if (user.contains(':') || user.len() >= 16) && is_host(&authority[at + 1..]) {
                 out.push(start..start + at);
             }
         }
         from = start;
     }
     out
+}
+
+/// `host` or `host:port` (not `sha256:<hex>`, the digest of `docker://alpine:3.20@sha256:…`).
+fn is_host(s: &str) -> bool {
+    let (host, port) = s.rsplit_once(':').unwrap_or((s, ""));
+    !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `text` with the credentials of its URLs replaced by the mask.
@@ -77,6 +88,8 @@ mod tests {
             "git@github.com:o/r.git",
             "mailto:a@b.c",
             "https://h/p?u=a:b@c",
+            "docker://alpine:3.20.1@sha256:0123456789abcdef0123456789abcdef",
+            "docker://averyveryverylongimagename@sha256:00000000000000000000000000000000",
             "",
             "://",
         ] {
