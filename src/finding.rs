@@ -54,7 +54,7 @@ impl Finding {
             severity: rule.severity,
             path: path.to_string(),
             span,
-            message: message.into(),
+            message: hide_userinfo(message.into()),
             help: None,
             labels: Vec::new(),
             fixable: rule.fixable,
@@ -64,14 +64,14 @@ impl Finding {
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Finding {
-        self.help = Some(help.into());
+        self.help = Some(hide_userinfo(help.into()));
         self
     }
 
     pub fn with_label(mut self, span: Range<usize>, text: impl Into<String>) -> Finding {
         self.labels.push(Label {
             span,
-            text: text.into(),
+            text: hide_userinfo(text.into()),
             start: Position::default(),
             end: Position::default(),
         });
@@ -111,6 +111,14 @@ impl LineIndex {
 
     pub fn line_count(&self) -> usize {
         self.starts.len()
+    }
+}
+
+/// A message that quotes a URL from the file never shows the URL's password or token.
+fn hide_userinfo(text: String) -> String {
+    match crate::masked::userinfo::hide(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(hidden) => hidden,
     }
 }
 

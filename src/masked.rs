@@ -7,6 +7,8 @@
 //! columns after a mask move, which [`Masked::offset_start`] and [`Masked::offset_end`] account
 //! for.
 
+pub mod userinfo;
+
 use std::ops::Range;
 
 /// What every masked piece of a value is shown as, whatever its length.

@@ -126,3 +126,31 @@ fn diff_of_a_split_that_keeps_the_file_name_rewrites_it_in_place() {
     );
     assert!(!repo.join(piece).exists());
 }
+
+/// The report masks a Secret's label and annotation values (any of them may hold a value);
+/// the fix carries them into the ExternalSecret, and the diff masks them there too rather
+/// than show on its `+` side what its `-` side hides.
+#[test]
+fn diff_masks_on_the_new_side_what_it_masks_on_the_old() {
+    let repo = TestRepo::new();
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: apps\n  labels: {team: LabelMark7Qx}\n  annotations:\n    note: 'AnnotMark3Zr'\ntype: Opaque\nstringData:\n  password: hunter2-label-test\n";
+    repo.stage("apps/db-secret.yaml", secret);
+    let out = repo
+        .cmd()
+        .args(["check", "--diff", "--select", "GG101"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("+kind: ExternalSecret"), "{stdout}");
+    assert!(stdout.contains("-  labels: {team: ********}"), "{stdout}");
+    for marker in ["LabelMark7Qx", "AnnotMark3Zr", "hunter2"] {
+        assert!(
+            !stdout.contains(marker) && !stderr.contains(marker),
+            "{marker}:\n{stdout}{stderr}"
+        );
+    }
+    assert!(stdout.contains("+    team: ********\n"), "{stdout}");
+    // The names the fix writes are not values of the Secret: still shown.
+    assert!(stdout.contains("+    name: db\n"), "{stdout}");
+}

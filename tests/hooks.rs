@@ -663,3 +663,25 @@ fn husky_hook_without_a_final_newline_is_restored_byte_for_byte() {
     let status = repo.git(&["status", "--porcelain", "--", ".husky/pre-commit"]);
     assert_eq!(String::from_utf8_lossy(&status.stdout), "");
 }
+
+/// `uninstall` takes out its block and nothing else, even when the user's lines are not
+/// UTF-8 (a Latin-1 comment added after `install`): every other byte stays as it was.
+#[test]
+fn husky_uninstall_keeps_bytes_that_are_not_utf8() {
+    let repo = TestRepo::new();
+    repo.stage(".husky/pre-commit", "npx lint-staged\n");
+    repo.commit("base");
+    husky_v9(&repo);
+    let (code, out) = guard(&repo, repo.path(), &["install"]);
+    assert_eq!(code, 0, "{out}");
+    let hook = repo.join(".husky/pre-commit");
+    let mut bytes = std::fs::read(&hook).expect("read");
+    bytes.extend_from_slice(b"# caf\xe9\n");
+    std::fs::write(&hook, &bytes).expect("write");
+    let (code, out) = guard(&repo, repo.path(), &["uninstall"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read(&hook).expect("read"),
+        b"npx lint-staged\n# caf\xe9\n".to_vec()
+    );
+}

@@ -567,3 +567,31 @@ fn no_marker_reaches_any_report() {
     let json = std::fs::read_to_string(repo.join("changes/report.json")).unwrap_or_default();
     assert!(json.contains("\"flow\""), "{json}");
 }
+
+/// A finding about a whole file (GG301 off-layout) points at no line, so the human report
+/// shows no lines of the file: a `.env` or an `.npmrc` nobody scans for values would
+/// otherwise print its first lines, credentials included.
+#[test]
+fn a_whole_file_finding_shows_no_lines_of_the_file() {
+    let repo = TestRepo::new();
+    // A Jenkins X layout, so the files at the top are off it.
+    repo.stage(
+        "config-root/namespaces/jx/app/app-cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+    );
+    repo.stage(".env", "DB_PASSWORD=MRKdotenvWF1\nAPI_KEY=MRKdotenvWF2\n");
+    repo.stage(
+        ".npmrc",
+        "//npm.example.com/:_authToken=MRKnpmrcWF3\nalways-auth=true\n",
+    );
+    let out = repo.cmd().arg("check").output().expect("runs");
+    let text = common::output_text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for marker in ["MRKdotenvWF1", "MRKdotenvWF2", "MRKnpmrcWF3"] {
+        assert!(!text.contains(marker), "{marker} shown:\n{text}");
+    }
+    for path in [".env", ".npmrc"] {
+        assert!(text.contains(&format!("  at {path}\n")), "{text}");
+    }
+    assert_eq!(text.matches("GG301 off-layout").count(), 2, "{text}");
+}

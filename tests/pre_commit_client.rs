@@ -209,3 +209,35 @@ fn pre_commit_fix_hook_with_partial_staging_says_why_it_wrote_nothing() {
     let fixed = std::fs::read_to_string(repo.join("apps/db.yaml")).expect("file");
     assert!(fixed.contains("kind: ExternalSecret"), "{out}\n{fixed}");
 }
+
+/// git quotes a path with non-ASCII bytes in the patch pre-commit stashes
+/// (`"a/apps/caf\303\251.yaml"`): the fix still knows the file is set aside and writes
+/// nothing, rather than write a conversion pre-commit then rolls back.
+#[test]
+fn pre_commit_fix_hook_reads_quoted_paths_of_the_stash() {
+    if !pre_commit_available() {
+        println!("NOTICE: `pre-commit` is not on PATH; skipping the quoted path test");
+        return;
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let repo = TestRepo::new();
+    repo.stage("apps/cm.yaml", CONFIGMAP);
+    repo.commit("base");
+    repo.stage("apps/café \"db\".yaml", SECRET);
+    let edited = format!("{SECRET}# more to come\n");
+    repo.write("apps/café \"db\".yaml", &edited);
+    let (passed, out) = run_local_fix_hook(&repo, home.path());
+    assert!(!passed, "{out}");
+    assert!(out.contains("Stashing unstaged files"), "{out}");
+    assert!(
+        out.contains(
+            "--fix wrote nothing: pre-commit set aside your unstaged changes to `apps/café \"db\".yaml`"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("Rolling back fixes"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(repo.join("apps/café \"db\".yaml")).expect("file"),
+        edited
+    );
+}

@@ -623,3 +623,222 @@ fn the_bearer_token_flow_is_followed_anonymously() {
         )
     );
 }
+
+/// Credentials written into URLs (a git token, a chart repository's password) show in no
+/// output: not the findings in any format, not `--diff`, not what `--fix --resolve` says it
+/// pinned or failed to look up, and the file keeps them byte for byte.
+#[test]
+fn credentials_in_urls_never_show() {
+    let token = "ghp_UrlToken0123456789abcdef";
+    let chart_pw = "ChartPw-3Kx9";
+    let oci_pw = "OciPw-7Hd2";
+    let upstream = TestRepo::new();
+    upstream.stage("a", "a");
+    upstream.commit("one");
+    let head = common::git_ok(upstream.path(), &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    let charts = http_server(&[("other.yaml", "x".to_string())]);
+    let dead = free_port();
+    let git_url = format!("https://x-access-token:{token}@git.example.invalid/o/r.git");
+
+    let repo = TestRepo::new();
+    // The user's git rewrites the URL to the local remote, as a credential helper or a
+    // mirror setting would: the lookup succeeds and its line still quotes the URL.
+    repo.git(&[
+        "config",
+        &format!("url.file://{}.insteadOf", upstream.path().display()),
+        &git_url,
+    ]);
+    let app = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: a, namespace: argocd}}\nspec:\n  source:\n    repoURL: {git_url}\n    targetRevision: HEAD\n    path: app\n"
+    );
+    let chart_app = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: c, namespace: argocd}}\nspec:\n  sources:\n    - repoURL: http://chartuser:{chart_pw}@127.0.0.1:{}/charts\n      chart: web\n      targetRevision: \">=1.0 <2\"\n    - repoURL: oci://ociuser:{oci_pw}@127.0.0.1:{dead}/charts\n      chart: web2\n      targetRevision: \">=1.0 <2\"\n",
+        charts.port
+    );
+    repo.stage("app.yaml", &app);
+    repo.stage("charts.yaml", &chart_app);
+    let secrets = [token, chart_pw, oci_pw];
+    let clean = |what: &str, out: &Output| {
+        let (stdout, stderr) = text(out);
+        for s in secrets {
+            assert!(
+                !stdout.contains(s) && !stderr.contains(s),
+                "{what} shows `{s}`:\n{stdout}{stderr}"
+            );
+        }
+        (stdout, stderr)
+    };
+
+    for format in ["human", "concise", "json", "sarif"] {
+        let out = repo
+            .cmd()
+            .args(["check", "--format", format])
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+        let (stdout, _) = clean(format, &out);
+        assert!(
+            stdout.contains("https://********@git.example.invalid/o/r.git"),
+            "{format}: {stdout}"
+        );
+    }
+    let out = repo
+        .cmd()
+        .args(["check", "--diff", "--resolve"])
+        .output()
+        .expect("runs");
+    let (stdout, _) = clean("--diff --resolve", &out);
+    assert!(
+        stdout.contains(&format!("+    targetRevision: {head}")),
+        "{stdout}"
+    );
+
+    let out = repo
+        .cmd()
+        .args(["check", "--fix", "--resolve"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = clean("--fix --resolve", &out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "app.yaml:7: pinned `https://********@git.example.invalid/o/r.git HEAD` -> `{head}`"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "charts.yaml:8: cannot resolve chart `web >=1.0 <2`: http://********@127.0.0.1:{}/charts/index.yaml answered HTTP 404",
+            charts.port
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("charts.yaml:11: cannot resolve chart `web2 >=1.0 <2`: connection refused"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("app.yaml")).expect("read"),
+        app.replace("targetRevision: HEAD", &format!("targetRevision: {head}"))
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.join("charts.yaml")).expect("read"),
+        chart_app
+    );
+}
+
+/// A registry that asks for a password and pages its tag list to another server.
+const PAGING_REGISTRY: &str = r#"
+import base64, http.server, json, sys, urllib.parse
+PORT, OTHER = int(sys.argv[1]), int(sys.argv[2])
+AUTH = "Basic " + base64.b64encode(b"ci-user:pw-paging-Zt5").decode()
+D1 = "sha256:" + "a" * 64
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers: self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD": self.wfile.write(body)
+    def handle_any(self):
+        url = urllib.parse.urlparse(self.path)
+        if self.headers.get("Authorization") != AUTH:
+            return self.reply(401, b"{}", [("WWW-Authenticate", 'Basic realm="stub"')])
+        if url.path == "/v2/team/app/tags/list":
+            link = '<http://127.0.0.1:%d/v2/team/app/tags/list?last=latest>; rel="next"' % OTHER
+            return self.reply(200, json.dumps({"tags": ["latest"]}).encode(), [("Link", link)])
+        if url.path == "/v2/team/app/manifests/latest":
+            return self.reply(200, b"{}", [("Docker-Content-Digest", D1)])
+        return self.reply(404)
+    do_GET = handle_any
+    do_HEAD = handle_any
+http.server.HTTPServer(("127.0.0.1", PORT), H).serve_forever()
+"#;
+
+/// A server that writes the `Authorization` header of every request to a file.
+const RECORDER: &str = r#"
+import http.server, sys
+PORT, LOG = int(sys.argv[1]), sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        with open(LOG, "a") as f: f.write("%s %s\n" % (self.path, self.headers.get("Authorization")))
+        body = b'{"tags": []}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.HTTPServer(("127.0.0.1", PORT), H).serve_forever()
+"#;
+
+fn python_server(script: &str, args: &[String], port: u16, what: &str) -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("server.py");
+    std::fs::write(&path, script).expect("write");
+    let child = Command::new("python3")
+        .arg(&path)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs");
+    let mut server = Server {
+        child,
+        port,
+        _dir: dir,
+    };
+    wait_listening(&mut server, what);
+    server
+}
+
+/// A registry's credentials go to that registry only: a tag-list page on another server is
+/// asked for without them.
+#[test]
+fn registry_credentials_never_follow_a_link_to_another_server() {
+    let log_dir = tempfile::tempdir().expect("tempdir");
+    let log = log_dir.path().join("requests.log");
+    let other = free_port();
+    let _recorder = python_server(
+        RECORDER,
+        &[other.to_string(), log.display().to_string()],
+        other,
+        "the recorder",
+    );
+    let port = free_port();
+    let _registry = python_server(
+        PAGING_REGISTRY,
+        &[port.to_string(), other.to_string()],
+        port,
+        "the paging registry",
+    );
+    let config = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        config.path().join("config.json"),
+        format!(
+            r#"{{"auths": {{"127.0.0.1:{port}": {{"username": "ci-user", "password": "pw-paging-Zt5"}}}}}}"#
+        ),
+    )
+    .expect("write");
+    let repo = TestRepo::new();
+    repo.stage(
+        "p.yaml",
+        format!("containers:\n  - {{name: a, image: 127.0.0.1:{port}/team/app:latest}}\n"),
+    );
+    let out = check_with_config(&repo, config.path(), &["--fix", "--resolve"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(repo.join("p.yaml")).expect("read"),
+        format!(
+            "containers:\n  - {{name: a, image: 127.0.0.1:{port}/team/app@sha256:{}}}\n",
+            "a".repeat(64)
+        )
+    );
+    // The second page was asked for, without the registry's password.
+    assert_eq!(
+        std::fs::read_to_string(&log).expect("the recorder was asked"),
+        "/v2/team/app/tags/list?last=latest None\n"
+    );
+}

@@ -78,23 +78,82 @@ pub fn stashed_files() -> BTreeSet<String> {
     BTreeSet::new()
 }
 
-/// The paths a `git diff` patch touches (both sides of `diff --git a/X b/Y`). Paths git
-/// quotes (unusual characters) are taken with their quotes: they then match nothing, and
-/// the fix writes as before.
+/// The paths a `git diff` patch touches (both sides of `diff --git a/X b/Y`). git quotes a
+/// path with unusual bytes (`"a/caf\303\251.yaml"`, core.quotePath) C-style: unquoted here,
+/// so such a file is still known to be set aside.
 fn patch_paths(patch: &[u8]) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for line in patch.split(|b| *b == b'\n') {
         let Some(rest) = line.strip_prefix(b"diff --git ") else {
             continue;
         };
+        if rest.first() == Some(&b'"') {
+            // `"a/<path>" "b/<path>"`, or one side quoted and the other not.
+            let Some((a, after)) = unquote(rest) else {
+                continue;
+            };
+            let after = after.strip_prefix(b" ").unwrap_or(after);
+            let b = match after.first() {
+                Some(b'"') => unquote(after).map(|(b, _)| b),
+                _ => Some(after.to_vec()),
+            };
+            for side in [Some(a), b].into_iter().flatten() {
+                if let Ok(path) = String::from_utf8(side) {
+                    let path = path.strip_prefix("a/").or_else(|| path.strip_prefix("b/"));
+                    out.extend(path.map(str::to_string));
+                }
+            }
+            continue;
+        }
         let rest = String::from_utf8_lossy(rest);
-        // `a/<path> b/<path>`: equal halves unless renamed; split at " b/".
-        if let Some((a, b)) = rest.split_once(" b/") {
+        // Only the new side quoted (`a/x "b/n\303\251w"`), else `a/<path> b/<path>`: equal
+        // halves unless renamed; split at " b/".
+        if let Some((a, b)) = rest.split_once(" \"b/") {
+            out.insert(a.trim_start_matches("a/").to_string());
+            let b =
+                unquote(format!("\"b/{b}").as_bytes()).and_then(|(b, _)| String::from_utf8(b).ok());
+            out.extend(b.and_then(|b| b.strip_prefix("b/").map(str::to_string)));
+        } else if let Some((a, b)) = rest.split_once(" b/") {
             out.insert(a.trim_start_matches("a/").to_string());
             out.insert(b.to_string());
         }
     }
     out
+}
+
+/// A C-quoted string at the start of `s` (`"..."` with `\\`, `\"`, `\t`, `\n`, octal
+/// `\303`...) and what follows it; `None` when it is not one.
+fn unquote(s: &[u8]) -> Option<(Vec<u8>, &[u8])> {
+    let mut bytes = s.strip_prefix(b"\"")?.iter().enumerate();
+    let mut out = Vec::new();
+    while let Some((i, &b)) = bytes.next() {
+        match b {
+            b'"' => return Some((out, &s[i + 2..])),
+            b'\\' => {
+                let (_, &e) = bytes.next()?;
+                out.push(match e {
+                    b'a' => 7,
+                    b'b' => 8,
+                    b't' => b'\t',
+                    b'n' => b'\n',
+                    b'v' => 11,
+                    b'f' => 12,
+                    b'r' => b'\r',
+                    b'0'..=b'3' => {
+                        let (_, &d2) = bytes.next()?;
+                        let (_, &d3) = bytes.next()?;
+                        if !(b'0'..=b'7').contains(&d2) || !(b'0'..=b'7').contains(&d3) {
+                            return None;
+                        }
+                        (e - b'0') * 64 + (d2 - b'0') * 8 + (d3 - b'0')
+                    }
+                    other => other,
+                });
+            }
+            other => out.push(other),
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -106,5 +165,10 @@ mod tests {
         let patch = b"diff --git a/apps/db.yaml b/apps/db.yaml\nindex 1..2 100644\n--- a/apps/db.yaml\n+++ b/apps/db.yaml\n@@ -1 +1 @@\n-a\n+b\ndiff --git a/x y.yaml b/x y.yaml\n";
         let paths: Vec<String> = patch_paths(patch).into_iter().collect();
         assert_eq!(paths, vec!["apps/db.yaml", "x y.yaml"]);
+        let quoted = b"diff --git \"a/apps/caf\\303\\251 \\\"db\\\".yaml\" \"b/apps/caf\\303\\251 \\\"db\\\".yaml\"\nindex 1..2\ndiff --git a/old.yaml \"b/n\\303\\251w.yaml\"\n";
+        let paths: Vec<String> = patch_paths(quoted).into_iter().collect();
+        assert_eq!(paths, ["apps/café \"db\".yaml", "néw.yaml", "old.yaml"]);
+        assert_eq!(unquote(b"\"a\\1\""), None);
+        assert_eq!(unquote(b"\"open"), None);
     }
 }

@@ -48,18 +48,22 @@ fn block(hook: Hook, origin: Origin) -> String {
 }
 
 /// The byte range of the block in `text` (from its first line through the end line's
-/// newline), and how it came there.
-fn find_block(text: &str) -> Option<(std::ops::Range<usize>, Origin)> {
+/// newline), and how it came there. Bytes, not text: the user's lines need not be UTF-8,
+/// and are kept as they are.
+fn find_block(text: &[u8]) -> Option<(std::ops::Range<usize>, Origin)> {
     let mut offset = 0;
     let mut start = None;
-    for line in text.split_inclusive('\n') {
-        let bare = line.trim_end_matches(['\n', '\r']);
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let mut bare = line;
+        while let [rest @ .., b'\n' | b'\r'] = bare {
+            bare = rest;
+        }
         let origin = [Origin::Appended, Origin::AfterNewline, Origin::Created]
             .into_iter()
-            .find(|o| o.begin() == bare);
+            .find(|o| o.begin().as_bytes() == bare);
         match (start, origin) {
             (None, Some(origin)) => start = Some((offset, origin)),
-            (Some((s, origin)), _) if bare == END => {
+            (Some((s, origin)), _) if bare == END.as_bytes() => {
                 return Some((s..offset + line.len(), origin));
             }
             _ => {}
@@ -102,7 +106,7 @@ pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         )?;
         return Ok(report(Action::Installed));
     };
-    if let Some((range, origin)) = find_block(&text) {
+    if let Some((range, origin)) = find_block(text.as_bytes()) {
         let wanted = block(hook, origin);
         if text[range.clone()] == wanted {
             return Ok(report(Action::AlreadyInstalled));
@@ -131,7 +135,7 @@ pub fn uninstall(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         hooks_path_config: None,
     };
     let text = match std::fs::read(&path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Ok(report(Action::NotInstalled));
         }
@@ -143,10 +147,10 @@ pub fn uninstall(husky: &Path, hook: Hook) -> Result<Report, HookError> {
     let mut before = &text[..range.start];
     // Only at the end of the file: a line added after the block needs the newline.
     if origin == Origin::AfterNewline && range.end == text.len() {
-        before = before.strip_suffix('\n').unwrap_or(before);
+        before = before.strip_suffix(b"\n").unwrap_or(before);
     }
-    let rest = format!("{before}{}", &text[range.end..]);
-    if origin == Origin::Created && rest == SHEBANG {
+    let rest = [before, &text[range.end..]].concat();
+    if origin == Origin::Created && rest == SHEBANG.as_bytes() {
         std::fs::remove_file(&path).map_err(io(&path))?;
     } else {
         write(&path, &rest, None)?;
@@ -155,7 +159,7 @@ pub fn uninstall(husky: &Path, hook: Hook) -> Result<Report, HookError> {
 }
 
 /// Replaces `path` atomically, keeping its permissions (`mode` for a new file).
-fn write(path: &Path, text: &str, mode: Option<u32>) -> Result<(), HookError> {
+fn write(path: &Path, text: impl AsRef<[u8]>, mode: Option<u32>) -> Result<(), HookError> {
     use std::io::Write;
     let keep = std::fs::metadata(path).ok().map(|m| m.permissions());
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
@@ -163,7 +167,7 @@ fn write(path: &Path, text: &str, mode: Option<u32>) -> Result<(), HookError> {
     let tmp = path.with_file_name(tmp_name);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(text.as_bytes())?;
+        file.write_all(text.as_ref())?;
         match (keep, mode) {
             (Some(perms), _) => file.set_permissions(perms)?,
             #[cfg(unix)]

@@ -129,10 +129,14 @@ pub fn render(file: &FileResult, finding: &Finding, remedy: Remedy, color: bool)
         .as_deref()
         .map(|c| format!("{}:", short_id(c)))
         .unwrap_or_default();
+    // A whole-file finding points at no line: a frame would only print the file's first
+    // lines, which no rule read for values (a `.env` or `.npmrc` off the layout).
+    let whole_file =
+        finding.span.is_empty() && finding.span.start == 0 && finding.labels.is_empty();
     let masked = file
         .display
         .as_ref()
-        .filter(|masked| frame_fits(masked, finding));
+        .filter(|masked| !whole_file && frame_fits(masked, finding));
     let source =
         masked.map(|m| NamedSource::new(format!("{commit}{}", finding.path), m.text.clone()));
     let diag = Diag {

@@ -1,4 +1,5 @@
-//! What GG104–GG106 find, for the masks of every output (beside `sensitive_spans`).
+//! What GG104–GG106 find, and the credentials of URLs, for the masks of every output
+//! (beside `sensitive_spans`).
 
 use super::{Ctx, FileKind, credential_in_values, plaintext_sops, private_key};
 use crate::manifest::Document;
@@ -15,6 +16,7 @@ pub fn found_value_spans(
 ) -> Vec<Range<usize>> {
     let kind = FileKind::of(path);
     let mut spans = private_key::key_spans(text);
+    spans.extend(crate::masked::userinfo::spans(text));
     spans.extend(plaintext_sops::analyze(path, text, docs, ctx.repo).mask);
     spans.extend(credential_in_values::value_spans(
         path, text, kind, docs, ctx,

@@ -27,13 +27,17 @@ impl ChartRepo {
     pub fn from_url(url: &str, oci: bool) -> Option<ChartRepo> {
         let url = url.trim().trim_end_matches('/');
         if let Some(rest) = url.strip_prefix("oci://") {
-            return Some(ChartRepo::Oci(rest.to_string()));
+            // Registry credentials come from the docker config; `user:pass@` would otherwise
+            // become part of the host named in every error.
+            return Some(ChartRepo::Oci(
+                crate::masked::userinfo::strip_bare(rest).to_string(),
+            ));
         }
         if url.starts_with("https://") || url.starts_with("http://") {
             return Some(ChartRepo::Http(url.to_string()));
         }
         (oci || (!url.contains("://") && url.contains('/') && !url.is_empty()))
-            .then(|| ChartRepo::Oci(url.to_string()))
+            .then(|| ChartRepo::Oci(crate::masked::userinfo::strip_bare(url).to_string()))
     }
 }
 

@@ -137,6 +137,17 @@ fn plan_file(
     if !plan.failed.is_empty() {
         plan.pinned.clear();
     }
+    // The lines quote URLs from the file and the servers' and git's errors about them.
+    for line in plan
+        .pinned
+        .iter_mut()
+        .chain(&mut plan.failed)
+        .chain(&mut plan.skipped)
+    {
+        if let std::borrow::Cow::Owned(hidden) = crate::masked::userinfo::hide(line) {
+            *line = hidden;
+        }
+    }
     Some(plan)
 }
 

@@ -83,12 +83,7 @@ impl Client {
         accept: Option<&str>,
         authorization: Option<&str>,
     ) -> Result<Reply, String> {
-        let host = url
-            .split_once("://")
-            .map_or(url, |(_, r)| r)
-            .split('/')
-            .next()
-            .unwrap_or("");
+        let host = authority(url);
         let agent = if is_loopback(host) {
             &self.direct
         } else {
@@ -152,9 +147,11 @@ impl Client {
         accept: Option<&str>,
     ) -> Result<Reply, String> {
         let key = format!("{host}/{repository}");
-        let known = self.auth.borrow().get(&key).cloned();
+        // A page (`Link: <…>`) on another server gets no credentials of this one.
+        let own = authority(url).eq_ignore_ascii_case(host);
+        let known = own.then(|| self.auth.borrow().get(&key).cloned()).flatten();
         let mut reply = self.send(method, url, accept, known.as_deref())?;
-        if reply.status == 401 {
+        if reply.status == 401 && own {
             let challenge = reply.challenge.clone().unwrap_or_default();
             let authorization = self.answer(host, &challenge)?;
             reply = self.send(method, url, accept, Some(&authorization))?;
@@ -237,6 +234,15 @@ impl Client {
             .ok_or_else(|| format!("the token service of {host} sent no token"))?;
         Ok(format!("Bearer {token}"))
     }
+}
+
+/// The `host[:port]` of `url`.
+fn authority(url: &str) -> &str {
+    url.split_once("://")
+        .map_or(url, |(_, r)| r)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("")
 }
 
 /// `realm="https://auth",service="registry",scope="repository:a/b:pull"` → map.
