@@ -46,6 +46,73 @@ struct FileFormat {
     entries: Vec<Entry>,
 }
 
+/// Where the scanned content came from, for the secret check of [`Baseline::apply`]:
+/// `commit` is a finding's commit (`--range`) or `None` for the index.
+pub trait History {
+    /// Whether there is a history to compare with (`false` for files on disk).
+    fn tracked(&self) -> bool;
+    /// The bytes of `path` as scanned.
+    fn current(&self, commit: Option<&str>, path: &str) -> Option<Vec<u8>>;
+    /// The bytes of `path` before: in `HEAD` for the index, in the first parent for a commit.
+    fn previous(&self, commit: Option<&str>, path: &str) -> Option<Vec<u8>>;
+}
+
+/// No history (`check --no-git`): nothing to compare a secret with.
+pub struct NoHistory;
+
+impl History for NoHistory {
+    fn tracked(&self) -> bool {
+        false
+    }
+    fn current(&self, _: Option<&str>, _: &str) -> Option<Vec<u8>> {
+        None
+    }
+    fn previous(&self, _: Option<&str>, _: &str) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+/// The history of a git repository: the index against `HEAD`, a commit against its first
+/// parent.
+pub struct GitHistory<'r>(pub &'r git2::Repository);
+
+impl GitHistory<'_> {
+    fn tree_blob(&self, tree: Option<git2::Tree>, path: &str) -> Option<Vec<u8>> {
+        let entry = tree?.get_path(Path::new(path)).ok()?;
+        let blob = self.0.find_blob(entry.id()).ok()?;
+        Some(blob.content().to_vec())
+    }
+
+    fn commit(&self, hex: &str) -> Option<git2::Commit<'_>> {
+        self.0.find_commit(git2::Oid::from_str(hex).ok()?).ok()
+    }
+}
+
+impl History for GitHistory<'_> {
+    fn tracked(&self) -> bool {
+        true
+    }
+
+    fn current(&self, commit: Option<&str>, path: &str) -> Option<Vec<u8>> {
+        match commit {
+            Some(hex) => self.tree_blob(self.commit(hex)?.tree().ok(), path),
+            None => {
+                let index = self.0.index().ok()?;
+                let entry = index.get_path(Path::new(path), 0)?;
+                Some(self.0.find_blob(entry.id).ok()?.content().to_vec())
+            }
+        }
+    }
+
+    fn previous(&self, commit: Option<&str>, path: &str) -> Option<Vec<u8>> {
+        let tree = match commit {
+            Some(hex) => self.commit(hex)?.parent(0).ok()?.tree().ok(),
+            None => self.0.head().ok()?.peel_to_tree().ok(),
+        };
+        self.tree_blob(tree, path)
+    }
+}
+
 /// A loaded baseline and its text (to point at an unused entry).
 #[derive(Debug)]
 pub struct Baseline {
@@ -142,6 +209,7 @@ impl Baseline {
         known_path: &dyn Fn(&str) -> bool,
         report_unused: bool,
         settings: &Settings,
+        history: &dyn History,
     ) -> Vec<Finding> {
         // Fingerprints only for files with findings: nothing to do on a clean commit.
         let prints: Vec<Vec<String>> = outcome
@@ -176,6 +244,17 @@ impl Baseline {
                 *u |= g;
             }
         }
+        // The fingerprint hashes masked text, so a secret whose value changed in place (a
+        // rotation committed in plain text) hashes alike: a secret stays accepted only while
+        // its text is what the file's previous version had.
+        for (fi, file) in outcome.files.iter().enumerate() {
+            for (i, f) in file.findings.iter().enumerate() {
+                if accepted[fi][i] && f.code.starts_with("GG1") {
+                    let was = |path: &str| history.previous(file.commit.as_deref(), path);
+                    accepted[fi][i] = self.unchanged_secret(file, f, history, &was, known_path);
+                }
+            }
+        }
         let mut taken = Vec::new();
         for (file, accepted) in outcome.files.iter_mut().zip(&accepted) {
             let mut flags = accepted.iter();
@@ -193,6 +272,32 @@ impl Baseline {
             self.report_unused(outcome, &used, level, settings);
         }
         taken
+    }
+
+    /// Whether the text of secret finding `f` is, byte for byte, in the previous version of
+    /// its file (or of a baselined file of the same rule that is gone, for a moved file).
+    fn unchanged_secret(
+        &self,
+        file: &FileResult,
+        f: &Finding,
+        history: &dyn History,
+        was: &dyn Fn(&str) -> Option<Vec<u8>>,
+        known_path: &dyn Fn(&str) -> bool,
+    ) -> bool {
+        let Some(now) = history.current(file.commit.as_deref(), &f.path) else {
+            return !history.tracked();
+        };
+        let Some(text) = now.get(f.span.clone()).filter(|t| !t.is_empty()) else {
+            return false;
+        };
+        let holds = |old: Vec<u8>| old.windows(text.len()).any(|w| w == text);
+        if was(&f.path).is_some_and(holds) {
+            return true;
+        }
+        self.entries
+            .iter()
+            .filter(|e| e.code == f.code && e.path != f.path && !known_path(&e.path))
+            .any(|e| was(&e.path).is_some_and(holds))
     }
 
     /// Accepts findings of `files` (indices into `outcome.files`) with the entries, counted

@@ -368,6 +368,7 @@ fn write_baseline(args: &BaselineArgs) -> Result<u8> {
 fn apply_baseline(
     args: &CheckArgs,
     root: Option<&std::path::Path>,
+    history: &dyn baseline::History,
     settings: &Settings,
     view: &dyn gitops_guard::source::RepoView,
     outcome: &mut engine::Outcome,
@@ -385,7 +386,7 @@ fn apply_baseline(
         return Ok(Vec::new());
     };
     let known = baseline::path_lookup(view.paths());
-    Ok(accepted.apply(outcome, &known, report_unused, settings))
+    Ok(accepted.apply(outcome, &known, report_unused, settings, history))
 }
 
 /// `--fix`: converts the GG101 Secrets of the scanned files and prints what was done (to
@@ -566,7 +567,14 @@ fn check(args: CheckArgs) -> Result<u8> {
     let mut fix_inputs = secret_fix_inputs(&args, &set);
     let mut pin_inputs = fix::pin::cli::inputs(args.resolve, &set);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
-    let mut baselined = apply_baseline(&args, repo.workdir(), &settings, &view, &mut outcome)?;
+    let mut baselined = apply_baseline(
+        &args,
+        repo.workdir(),
+        &baseline::GitHistory(repo.git()),
+        &settings,
+        &view,
+        &mut outcome,
+    )?;
     if args.diff {
         let code = run_diff(
             &repo,
@@ -608,7 +616,14 @@ fn check(args: CheckArgs) -> Result<u8> {
                 fix_inputs = secret_fix_inputs(&args, &set);
                 pin_inputs = fix::pin::cli::inputs(args.resolve, &set);
                 outcome = engine::scan(set, &settings, &view, args.serial);
-                baselined = apply_baseline(&args, repo.workdir(), &settings, &view, &mut outcome)?;
+                baselined = apply_baseline(
+                    &args,
+                    repo.workdir(),
+                    &baseline::GitHistory(repo.git()),
+                    &settings,
+                    &view,
+                    &mut outcome,
+                )?;
             }
         }
     }
@@ -681,7 +696,14 @@ fn check_dir(args: CheckArgs) -> Result<u8> {
     let (set, view) = gitops_guard::source::dir::collect(&args.paths, &limits);
     let mut outcome = engine::scan(set, &settings, &view, args.serial);
     outcome.remedy = engine::remedy::Remedy::Files;
-    let baselined = apply_baseline(&args, Some(&cwd), &settings, &view, &mut outcome)?;
+    let baselined = apply_baseline(
+        &args,
+        Some(&cwd),
+        &baseline::NoHistory,
+        &settings,
+        &view,
+        &mut outcome,
+    )?;
     let code = report_outcome(&args, &outcome, &baselined, &settings.images.allowed_seen())?;
     Ok(if args.exit_zero && code == 1 { 0 } else { code })
 }

@@ -340,3 +340,48 @@ fn a_deleted_files_entry_does_not_accept_an_unrelated_new_file() {
     assert_eq!(findings(&json), [f("GG101", "apps/payments.yaml", 1)]);
     assert_eq!(json["summary"]["baselined"], 1, "{json}");
 }
+
+/// The fingerprint hashes masked text, so a value changed in place would hash alike: a
+/// baselined secret stays accepted only while its text is what the previous version of the
+/// file had (`HEAD` for the index, the parent for each commit of a range), also when moved.
+#[test]
+fn a_secret_whose_value_changed_in_place_is_reported_again() {
+    let repo = adopted();
+    repo.stage(BASELINE, baseline_text(&repo));
+    repo.commit("baseline");
+    let base = String::from_utf8_lossy(&repo.git(&["rev-parse", "HEAD"]).stdout)
+        .trim()
+        .to_string();
+    // An edit elsewhere in the file (another document) and a move keep it accepted.
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: db-cfg\ndata: {a: b}\n---\n";
+    std::fs::create_dir_all(repo.join("apps/data")).expect("mkdir");
+    repo.git(&["mv", "apps/db.yaml", "apps/data/db.yaml"]);
+    repo.stage(
+        "apps/data/db.yaml",
+        format!("{cm}{}", secret("hunter2-old")),
+    );
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!((code, findings(&json)), (0, vec![]), "{json}");
+    repo.commit("move and add a ConfigMap");
+    // The value rotated in plain text: reported, in the index and in the range.
+    repo.stage(
+        "apps/data/db.yaml",
+        format!("{cm}{}", secret("rotated-new-value")),
+    );
+    let (code, json) = repo.check_json(&[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(findings(&json), [f("GG101", "apps/data/db.yaml", 7)]);
+    let (code, json) = repo.check_json(&["--all"]);
+    assert_eq!(
+        (code, findings(&json)),
+        (1, vec![f("GG101", "apps/data/db.yaml", 7)])
+    );
+    repo.commit("rotate");
+    let range = format!("{base}..HEAD");
+    let (code, json) = repo.check_json(&["--range", &range]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(findings(&json), [f("GG101", "apps/data/db.yaml", 7)]);
+    // Once committed, `check --all` compares the index with HEAD: unchanged, accepted.
+    let (code, json) = repo.check_json(&["--all"]);
+    assert_eq!((code, findings(&json)), (0, vec![]), "{json}");
+}
