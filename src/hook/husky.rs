@@ -101,7 +101,7 @@ pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
         std::fs::create_dir_all(husky).map_err(io(husky))?;
         write(
             &path,
-            &format!("{SHEBANG}{}", block(hook, Origin::Created)),
+            format!("{SHEBANG}{}", block(hook, Origin::Created)),
             Some(0o755),
         )?;
         return Ok(report(Action::Installed));
@@ -120,7 +120,7 @@ pub fn install(husky: &Path, hook: Hook) -> Result<Report, HookError> {
     } else {
         ("\n", Origin::AfterNewline)
     };
-    write(&path, &format!("{text}{sep}{}", block(hook, origin)), None)?;
+    write(&path, format!("{text}{sep}{}", block(hook, origin)), None)?;
     Ok(report(Action::Installed))
 }
 
