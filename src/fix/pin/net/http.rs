@@ -46,7 +46,10 @@ pub fn is_loopback(host: &str) -> bool {
     } else {
         host.rsplit_once(':').map_or(host, |(h, _)| h)
     };
-    h.eq_ignore_ascii_case("localhost") || h.starts_with("127.") || h == "::1"
+    // An address, not a name that merely starts with `127.` (`127.example.com`).
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn agent(proxy: bool) -> ureq::Agent {
@@ -217,7 +220,10 @@ impl Client {
                 sep = '&';
             }
         }
-        let reply = self.send(Method::Get, &url, None, self.basic(host).as_deref())?;
+        // The password goes to the token service only over TLS (or to this machine): a
+        // challenge may name any server, and plain http would carry it in the clear.
+        let basic = self.basic(host).filter(|_| carries_credentials(&url));
+        let reply = self.send(Method::Get, &url, None, basic.as_deref())?;
         if reply.status != 200 {
             return Err(format!(
                 "the token service of {host} answered HTTP {}{}",
@@ -234,6 +240,22 @@ impl Client {
             .ok_or_else(|| format!("the token service of {host} sent no token"))?;
         Ok(format!("Bearer {token}"))
     }
+}
+
+/// Whether credentials may be sent to `url`: `https`, or plain `http` on a loopback host.
+fn carries_credentials(url: &str) -> bool {
+    let Some((scheme, _)) = url.split_once("://") else {
+        return false;
+    };
+    let host = authority(url)
+        .rsplit_once('@')
+        .map_or(authority(url), |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host.split(':').next().unwrap_or(host),
+    };
+    scheme.eq_ignore_ascii_case("https")
+        || (scheme.eq_ignore_ascii_case("http") && is_loopback(host))
 }
 
 /// The `host[:port]` of `url`.
@@ -297,6 +319,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn credentials_go_only_over_tls_or_to_this_machine() {
+        for url in [
+            "https://auth.example/token?service=r",
+            "HTTPS://auth.example:8443/token",
+            "http://127.0.0.1:5000/token",
+            "http://localhost/token",
+        ] {
+            assert!(carries_credentials(url), "{url}");
+        }
+        for url in [
+            "http://auth.example/token",
+            "http://auth.example:80/token?x=127.0.0.1",
+            "ftp://auth.example/token",
+            "auth.example/token",
+        ] {
+            assert!(!carries_credentials(url), "{url}");
+        }
+    }
+
+    #[test]
     fn challenges_and_loopback() {
         let p = challenge_params(
             r#"realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push""#,
@@ -316,7 +358,13 @@ mod tests {
         ] {
             assert!(is_loopback(h), "{h}");
         }
-        for h in ["registry.local:5000", "ghcr.io", "127example.com"] {
+        for h in [
+            "registry.local:5000",
+            "ghcr.io",
+            "127example.com",
+            "127.example.com:5000",
+            "127.0.0.1.nip.io",
+        ] {
             assert!(!is_loopback(h), "{h}");
         }
     }
