@@ -220,8 +220,15 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Rule { code } => {
-            let rule = rules::lookup(&code)
-                .with_context(|| format!("no rule `{code}`; `gitops-guard rules` lists them"))?;
+            let rule = rules::lookup(&code).with_context(|| {
+                let known = gitops_guard::catalog::ALL
+                    .iter()
+                    .flat_map(|r| [r.code, r.name]);
+                format!(
+                    "no rule `{code}`{}; `gitops-guard rules` lists them",
+                    gitops_guard::suggest::hint(&code, known)
+                )
+            })?;
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,

@@ -418,6 +418,13 @@ fn rules_rule_and_init() {
             .code(),
         Some(2)
     );
+    // A misspelt code or name gets the closest one.
+    for (typo, hint) in [("GG1O1", "`GG101`"), ("raw-secrets", "`raw-secret`")] {
+        let out = repo.cmd().args(["rule", typo]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(&format!("did you mean {hint}?")), "{err}");
+    }
     assert_eq!(
         repo.cmd().arg("init").output().unwrap().status.code(),
         Some(0)
