@@ -74,17 +74,28 @@ impl History for NoHistory {
 
 /// The history of a git repository: the index against `HEAD`, a commit against its first
 /// parent.
-pub struct GitHistory<'r>(pub &'r git2::Repository);
+pub struct GitHistory<'r> {
+    repo: &'r git2::Repository,
+    /// Read once, on the first secret to compare (a clean commit never reads it).
+    index: std::cell::OnceCell<Option<git2::Index>>,
+}
 
-impl GitHistory<'_> {
+impl<'r> GitHistory<'r> {
+    pub fn new(repo: &'r git2::Repository) -> Self {
+        GitHistory {
+            repo,
+            index: std::cell::OnceCell::new(),
+        }
+    }
+
     fn tree_blob(&self, tree: Option<git2::Tree>, path: &str) -> Option<Vec<u8>> {
         let entry = tree?.get_path(Path::new(path)).ok()?;
-        let blob = self.0.find_blob(entry.id()).ok()?;
+        let blob = self.repo.find_blob(entry.id()).ok()?;
         Some(blob.content().to_vec())
     }
 
     fn commit(&self, hex: &str) -> Option<git2::Commit<'_>> {
-        self.0.find_commit(git2::Oid::from_str(hex).ok()?).ok()
+        self.repo.find_commit(git2::Oid::from_str(hex).ok()?).ok()
     }
 }
 
@@ -97,9 +108,9 @@ impl History for GitHistory<'_> {
         match commit {
             Some(hex) => self.tree_blob(self.commit(hex)?.tree().ok(), path),
             None => {
-                let index = self.0.index().ok()?;
-                let entry = index.get_path(Path::new(path), 0)?;
-                Some(self.0.find_blob(entry.id).ok()?.content().to_vec())
+                let index = self.index.get_or_init(|| self.repo.index().ok());
+                let entry = index.as_ref()?.get_path(Path::new(path), 0)?;
+                Some(self.repo.find_blob(entry.id).ok()?.content().to_vec())
             }
         }
     }
@@ -107,7 +118,7 @@ impl History for GitHistory<'_> {
     fn previous(&self, commit: Option<&str>, path: &str) -> Option<Vec<u8>> {
         let tree = match commit {
             Some(hex) => self.commit(hex)?.parent(0).ok()?.tree().ok(),
-            None => self.0.head().ok()?.peel_to_tree().ok(),
+            None => self.repo.head().ok()?.peel_to_tree().ok(),
         };
         self.tree_blob(tree, path)
     }

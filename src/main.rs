@@ -415,15 +415,7 @@ fn run_fix(
         None => fix::values::default_dir(&repo.common_dir()),
     };
     let parsed = secret_files(outcome, inputs);
-    let files: Vec<fix::FixFile> = parsed
-        .iter()
-        .map(|(result, bytes, docs)| fix::FixFile {
-            path: &result.path,
-            staged: bytes,
-            docs,
-            findings: &result.findings,
-        })
-        .collect();
+    let files = fix_files(&parsed);
     let mut report = fix::run(
         &files,
         &fix::FixOptions {
@@ -458,14 +450,17 @@ fn run_fix(
 }
 
 /// The files with a GG101 finding, parsed again for `--fix`: (result, staged bytes, documents).
-fn secret_files<'a>(
-    outcome: &'a engine::Outcome,
-    inputs: &'a [(String, Vec<u8>)],
-) -> Vec<(
+/// A file with a raw Secret to convert: its scan result, staged bytes and documents.
+type SecretFile<'a> = (
     &'a engine::FileResult,
     &'a [u8],
     Vec<gitops_guard::manifest::Document>,
-)> {
+);
+
+fn secret_files<'a>(
+    outcome: &'a engine::Outcome,
+    inputs: &'a [(String, Vec<u8>)],
+) -> Vec<SecretFile<'a>> {
     let mut parsed = Vec::new();
     for result in &outcome.files {
         if !result.findings.iter().any(|f| f.code == fix::CODE) {
@@ -481,6 +476,19 @@ fn secret_files<'a>(
         parsed.push((result, bytes.as_slice(), docs));
     }
     parsed
+}
+
+/// What the Secret fix reads of each parsed file (for `--fix` and `--diff` alike).
+fn fix_files<'a>(parsed: &'a [SecretFile<'a>]) -> Vec<fix::FixFile<'a>> {
+    parsed
+        .iter()
+        .map(|(result, bytes, docs)| fix::FixFile {
+            path: &result.path,
+            staged: bytes,
+            docs,
+            findings: &result.findings,
+        })
+        .collect()
 }
 
 /// `--fix` with a raw Secret to convert: fills the `fix:` keys the configuration left out
@@ -513,15 +521,7 @@ fn fix_defaults(
         })
         .and_then(Result::ok);
     let parsed = secret_files(outcome, inputs);
-    let files: Vec<fix::FixFile> = parsed
-        .iter()
-        .map(|(result, bytes, docs)| fix::FixFile {
-            path: &result.path,
-            staged: bytes,
-            docs,
-            findings: &result.findings,
-        })
-        .collect();
+    let files = fix_files(&parsed);
     fix::backend_keys::check(&files, &settings.fix, mapping.as_ref()).map_err(refuse)?;
     Ok(line)
 }
@@ -577,7 +577,7 @@ fn check(args: CheckArgs) -> Result<u8> {
     let mut baselined = apply_baseline(
         &args,
         repo.workdir(),
-        &baseline::GitHistory(repo.git()),
+        &baseline::GitHistory::new(repo.git()),
         &settings,
         &view,
         &mut outcome,
@@ -626,7 +626,7 @@ fn check(args: CheckArgs) -> Result<u8> {
                 baselined = apply_baseline(
                     &args,
                     repo.workdir(),
-                    &baseline::GitHistory(repo.git()),
+                    &baseline::GitHistory::new(repo.git()),
                     &settings,
                     &view,
                     &mut outcome,
@@ -947,15 +947,7 @@ fn run_diff(
         fix_defaults(settings, view, outcome, fix_inputs)?;
         let values_dir = fix::values::default_dir(&repo.common_dir());
         let parsed = secret_files(outcome, fix_inputs);
-        let files: Vec<fix::FixFile> = parsed
-            .iter()
-            .map(|(result, bytes, docs)| fix::FixFile {
-                path: &result.path,
-                staged: bytes,
-                docs,
-                findings: &result.findings,
-            })
-            .collect();
+        let files = fix_files(&parsed);
         let (previews, outcomes) = fix::preview(
             &files,
             &fix::FixOptions {

@@ -250,10 +250,6 @@ fn carries_credentials(url: &str) -> bool {
     let host = authority(url)
         .rsplit_once('@')
         .map_or(authority(url), |(_, h)| h);
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(v6),
-        None => host.split(':').next().unwrap_or(host),
-    };
     scheme.eq_ignore_ascii_case("https")
         || (scheme.eq_ignore_ascii_case("http") && is_loopback(host))
 }
